@@ -1,0 +1,68 @@
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class EmailUserManager(UserManager["User"]):
+    """Users are known by their email address; there is no username."""
+
+    def _create_user_object(self, username, email, password, **extra_fields):  # type: ignore[no-untyped-def, override]
+        email = self.normalize_email(email or username)
+        user = self.model(email=email, **extra_fields)
+        user.password = ""
+        user.set_password(password)
+        return user
+
+    def create_user(self, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def, override]
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        user = self._create_user_object(None, email, password, **extra_fields)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email=None, password=None, **extra_fields):  # type: ignore[no-untyped-def, override]
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person with an account: every user is a customer; some are also farmers
+    (through FarmMember) or coordinators (through the Coordinators group)."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language of emails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects = EmailUserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ("email",)
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @cached_property
+    def is_coordinator(self) -> bool:
+        return self.is_active and (
+            self.is_superuser or self.groups.filter(name=settings.COORDINATORS_GROUP).exists()
+        )
+
+    @cached_property
+    def is_farmer(self) -> bool:
+        return self.is_active and self.farm_memberships.exists()

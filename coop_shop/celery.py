@@ -1,0 +1,37 @@
+"""The Celery application: configured from Django settings (``CELERY_*``)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coop_shop.settings")
+
+app = Celery("coop_shop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    timezone="America/Toronto",
+    # Windows are rows, not schedules: one tick a minute opens and closes what is due.
+    beat_schedule={
+        "windows-tick": {
+            "task": "orders.tasks.windows_tick",
+            "schedule": float(os.environ.get("COOP_TICK_SECONDS", "60")),
+        },
+    },
+)
+app.autodiscover_tasks()
+
+
+def ensure_fs_folders() -> None:
+    """Create the filesystem transport's folders (a no-op with a real broker)."""
+    options = app.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+        if folder := options.get(key):
+            os.makedirs(folder, exist_ok=True)
+
+
+ensure_fs_folders()

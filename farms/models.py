@@ -1,0 +1,194 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.TextChoices):
+    """The administrative regions of Québec."""
+
+    BAS_SAINT_LAURENT = "bas-saint-laurent", "Bas-Saint-Laurent"
+    SAGUENAY = "saguenay-lac-saint-jean", "Saguenay–Lac-Saint-Jean"
+    CAPITALE_NATIONALE = "capitale-nationale", "Capitale-Nationale"
+    MAURICIE = "mauricie", "Mauricie"
+    ESTRIE = "estrie", "Estrie"
+    MONTREAL = "montreal", "Montréal"
+    OUTAOUAIS = "outaouais", "Outaouais"
+    ABITIBI = "abitibi-temiscamingue", "Abitibi-Témiscamingue"
+    COTE_NORD = "cote-nord", "Côte-Nord"
+    NORD_DU_QUEBEC = "nord-du-quebec", "Nord-du-Québec"
+    GASPESIE = "gaspesie", "Gaspésie–Îles-de-la-Madeleine"
+    CHAUDIERE_APPALACHES = "chaudiere-appalaches", "Chaudière-Appalaches"
+    LAVAL = "laval", "Laval"
+    LANAUDIERE = "lanaudiere", "Lanaudière"
+    LAURENTIDES = "laurentides", "Laurentides"
+    MONTEREGIE = "monteregie", "Montérégie"
+    CENTRE_DU_QUEBEC = "centre-du-quebec", "Centre-du-Québec"
+
+
+class Certification(models.Model):
+    """A practice or a label a farm holds, such as « Biologique Canada »."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Farm(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    region = models.CharField(_("region"), max_length=40, choices=Region.choices)
+    town = models.CharField(_("town"), max_length=80, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    practices = models.TextField(_("practices"), blank=True)
+    certifications = models.ManyToManyField(
+        Certification, verbose_name=_("certifications"), blank=True, related_name="farms"
+    )
+    photo = models.ImageField(_("photo"), upload_to="farms/", blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    language = models.CharField(
+        _("language of emails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("farm")
+        verbose_name_plural = _("farms")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("farms:detail", kwargs={"slug": self.slug})
+
+
+class FarmMember(models.Model):
+    """A user's membership of a farm: what makes the user a farmer of it."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("owner")
+        STAFF = "staff", _("staff")
+
+    farm = models.ForeignKey(
+        Farm, verbose_name=_("farm"), on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="farm_memberships",
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.OWNER)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("farm member")
+        verbose_name_plural = _("farm members")
+        constraints = [
+            models.UniqueConstraint(fields=("farm", "user"), name="farmmember_unique_farm_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.farm}"
+
+
+class Category(models.TextChoices):
+    VEGETABLES = "vegetables", _("Vegetables")
+    FRUITS = "fruits", _("Fruits")
+    EGGS = "eggs", _("Eggs")
+    MEAT = "meat", _("Meat")
+    DAIRY = "dairy", _("Dairy products")
+    BAKERY = "bakery", _("Bakery")
+    MAPLE = "maple", _("Maple products")
+    PANTRY = "pantry", _("Pantry")
+    OTHER = "other", _("Other")
+
+
+class Unit(models.TextChoices):
+    EACH = "each", _("each")
+    BUNCH = "bunch", _("bunch")
+    DOZEN = "dozen", _("dozen")
+    KG = "kg", _("kg")
+    G = "g", _("g")
+    LITRE = "l", _("L")
+    PACKAGE = "package", _("package")
+
+
+class TaxClass(models.TextChoices):
+    """Basic groceries are zero-rated in Québec; other goods carry TPS and TVQ."""
+
+    ZERO_RATED = "zero", _("zero-rated basic grocery")
+    TAXABLE = "taxable", _("taxable (TPS + TVQ)")
+
+
+class Product(models.Model):
+    """A farm's catalogue entry. What is offered in a given week is an orders.Offer."""
+
+    farm = models.ForeignKey(
+        Farm, verbose_name=_("farm"), on_delete=models.CASCADE, related_name="products"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.EACH)
+    package_size = models.CharField(
+        _("package size"),
+        max_length=30,
+        blank=True,
+        help_text=_("For a package, what it holds, such as « 500 g »."),
+    )
+    price = models.DecimalField(
+        _("price per unit"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    tax_class = models.CharField(
+        _("tax class"), max_length=10, choices=TaxClass.choices, default=TaxClass.ZERO_RATED
+    )
+    photo = models.ImageField(_("photo"), upload_to="products/", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    default_quantity = models.PositiveIntegerField(_("default weekly quantity"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ("farm", "category", "name")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="product_price_positive"),
+            models.CheckConstraint(
+                condition=Q(default_quantity__gte=0), name="product_default_quantity_non_negative"
+            ),
+            models.UniqueConstraint(
+                fields=("farm", "name", "unit", "package_size"), name="product_unique_per_farm"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit_label})"
+
+    @property
+    def unit_label(self) -> str:
+        if self.unit == Unit.PACKAGE and self.package_size:
+            return self.package_size
+        return str(self.get_unit_display())

@@ -1,0 +1,311 @@
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from farms.models import Product, TaxClass
+
+
+class OrderWindow(models.Model):
+    """One week of the market: when ordering opens and closes, and the pickup day.
+
+    The deadline is `closes_at`, checked at every write; `status` records what the
+    periodic task has done (opened, closed), never whether a write is allowed.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        OPEN = "open", _("open")
+        CLOSING = "closing", _("closing")
+        CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    pickup_date = models.DateField(_("pickup day"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    note = models.CharField(_("note to customers"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order window")
+        verbose_name_plural = _("order windows")
+        ordering = ("-opens_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="window_closes_after_it_opens"
+            ),
+        ]
+        indexes = [models.Index(fields=("status", "closes_at"), name="window_status_closes")]
+
+    def __str__(self) -> str:
+        return str(_("Week of %(date)s")) % {"date": self.pickup_date.isoformat()}
+
+    def accepts_orders(self, now: datetime | None = None) -> bool:
+        """Whether customers and farmers may write now. Time decides, not the task."""
+        now = now or timezone.now()
+        return (
+            self.status in (self.Status.SCHEDULED, self.Status.OPEN)
+            and self.opens_at <= now < self.closes_at
+        )
+
+
+class PickupPoint(models.Model):
+    """Where customers collect their orders, with its hours on pickup day."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    address = models.CharField(_("address"), max_length=200)
+    city = models.CharField(_("city"), max_length=80)
+    instructions = models.TextField(_("instructions"), blank=True)
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("pickup point")
+        verbose_name_plural = _("pickup points")
+        ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="pickuppoint_closes_after_it_opens"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PickupSlot(models.Model):
+    """An optional time slot at a pickup point, holding at most `capacity` orders."""
+
+    pickup_point = models.ForeignKey(
+        PickupPoint, verbose_name=_("pickup point"), on_delete=models.CASCADE, related_name="slots"
+    )
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+
+    class Meta:
+        verbose_name = _("pickup slot")
+        verbose_name_plural = _("pickup slots")
+        ordering = ("pickup_point", "starts_at")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="slot_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_it_starts"
+            ),
+            models.UniqueConstraint(
+                fields=("pickup_point", "starts_at"), name="slot_unique_start_per_point"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pickup_point} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class Offer(models.Model):
+    """A product offered in one window: how many units, at what price that week.
+
+    `remaining` is what customers can still take; units in baskets have left it.
+    """
+
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("window"), on_delete=models.CASCADE, related_name="offers"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="offers"
+    )
+    quantity = models.PositiveIntegerField(_("quantity offered"))
+    remaining = models.IntegerField(_("remaining"))
+    price = models.DecimalField(_("price per unit"), max_digits=8, decimal_places=2)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ("window", "product")
+        constraints = [
+            models.UniqueConstraint(fields=("window", "product"), name="offer_unique_per_window"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0), name="offer_remaining_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(remaining__lte=F("quantity")), name="offer_remaining_within_quantity"
+            ),
+            models.CheckConstraint(condition=Q(price__gt=0), name="offer_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} – {self.window}"
+
+    @property
+    def ordered(self) -> int:
+        return self.quantity - self.remaining
+
+
+class Order(models.Model):
+    """A customer's order for one window; a basket until it is confirmed."""
+
+    class Status(models.TextChoices):
+        BASKET = "basket", _("basket")
+        CONFIRMED = "confirmed", _("confirmed")
+        CANCELLED = "cancelled", _("cancelled")
+        LOCKED = "locked", _("locked")
+        PICKED_UP = "picked_up", _("picked up")
+        NOT_COLLECTED = "not_collected", _("not collected")
+
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("window"), on_delete=models.PROTECT, related_name="orders"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    status = models.CharField(
+        _("status"), max_length=15, choices=Status.choices, default=Status.BASKET
+    )
+    pickup_point = models.ForeignKey(
+        PickupPoint,
+        verbose_name=_("pickup point"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+    )
+    pickup_slot = models.ForeignKey(
+        PickupSlot,
+        verbose_name=_("pickup slot"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+    )
+    language = models.CharField(
+        _("language of emails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("window", "customer"), name="order_one_per_customer_per_window"
+            ),
+        ]
+        indexes = [models.Index(fields=("window", "status"), name="order_window_status")]
+
+    def __str__(self) -> str:
+        return str(_("Order %(number)s")) % {"number": self.pk}
+
+
+class OrderLine(models.Model):
+    """Units of one offer in an order, at the price the customer took them."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=8, decimal_places=2)
+    tax_class = models.CharField(_("tax class"), max_length=10, choices=TaxClass.choices)
+    shortage = models.PositiveIntegerField(_("units short"), default=0)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ("order", "offer")
+        constraints = [
+            models.UniqueConstraint(fields=("order", "offer"), name="orderline_unique_offer"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(shortage__lte=F("quantity")), name="orderline_shortage_within_quantity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.offer.product}"
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * (self.quantity - self.shortage)
+
+
+class Payment(models.Model):
+    """Money for one order: a Stripe card hold and its capture, or cash at pickup.
+
+    Amounts are Decimal dollars; integer cents exist only at the Stripe boundary.
+    """
+
+    class Method(models.TextChoices):
+        CARD = "card", _("card")
+        AT_PICKUP = "at_pickup", _("pay at pickup")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        AUTHORIZED = "authorized", _("authorized")
+        ACTION_REQUIRED = "action_required", _("payment pending")
+        CAPTURED = "captured", _("paid")
+        DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("cancelled")
+        COLLECTED = "collected", _("collected at pickup")
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments"
+    )
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    amount_authorized = models.DecimalField(
+        _("amount authorized"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    amount_captured = models.DecimalField(
+        _("amount captured"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    amount_refunded = models.DecimalField(
+        _("amount refunded"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    stripe_payment_intent_id = models.CharField(
+        _("Stripe PaymentIntent"), max_length=255, unique=True, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_authorized__gte=0)
+                & Q(amount_captured__gte=0)
+                & Q(amount_refunded__gte=0),
+                name="payment_amounts_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__lte=F("amount_captured")),
+                name="payment_refund_within_capture",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} – {self.order}"
