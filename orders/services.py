@@ -1,0 +1,41 @@
+"""Writes of the weekly market. Each is one transaction; views and tasks call these."""
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+
+from .models import OrderWindow
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def window_open(*, window_id: int, now: datetime) -> bool:
+    """Mark a scheduled window open once its time has come. True if this call did it."""
+    opened = OrderWindow.objects.filter(
+        pk=window_id,
+        status=OrderWindow.Status.SCHEDULED,
+        opens_at__lte=now,
+        closes_at__gt=now,
+    ).update(status=OrderWindow.Status.OPEN)
+    if opened:
+        logger.info("window %s opened", window_id)
+    return bool(opened)
+
+
+@transaction.atomic
+def window_close(*, window_id: int, now: datetime) -> bool:
+    """Close a window past its deadline. Idempotent: the status change is the claim,
+    so a rerun or a concurrent run does nothing twice. True if this call did it.
+
+    The full closing job (locking orders, payments, pickup lists) builds on this claim.
+    """
+    claimed = OrderWindow.objects.filter(
+        pk=window_id,
+        status__in=(OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN),
+        closes_at__lte=now,
+    ).update(status=OrderWindow.Status.CLOSED)
+    if claimed:
+        logger.info("window %s closed", window_id)
+    return bool(claimed)

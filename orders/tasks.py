@@ -1,0 +1,24 @@
+"""Celery tasks: thin wrappers around services, keyed by ids, safe to run twice."""
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from . import selectors, services
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def windows_tick() -> dict[str, list[int]]:
+    """Open the windows whose time has come and close every window past its deadline."""
+    now = timezone.now()
+    opened = [
+        wid
+        for wid in selectors.due_to_open_ids(now=now)
+        if services.window_open(window_id=wid, now=now)
+    ]
+    closed = [
+        wid
+        for wid in selectors.due_to_close_ids(now=now)
+        if services.window_close(window_id=wid, now=now)
+    ]
+    return {"opened": opened, "closed": closed}
