@@ -1,0 +1,135 @@
+"""Accounts through django-allauth: sign-up with email verification, login by email,
+password reset, rate-limited login, and a menu for each role in both languages."""
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.models import User
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MENU = {
+    "fr-ca": {"customer": "Mes commandes", "farmer": "Ma ferme", "coordinator": "Coordination"},
+    "en": {"customer": "My orders", "farmer": "My farm", "coordinator": "Coordination"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _clear_rate_limits() -> None:
+    cache.clear()
+
+
+def login(client, email: str, password: str = factories.PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def test_signup_requires_email_verification(client) -> None:
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "nouvelle@example.org",
+            "password1": "pomme-de-terre-42",
+            "password2": "pomme-de-terre-42",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["nouvelle@example.org"]
+    # Unverified: logging in sends back to the verification page, not in.
+    client.logout()
+    response = login(client, "nouvelle@example.org", "pomme-de-terre-42")
+    assert response.url == reverse("account_email_verification_sent")
+    # Following the link in the email verifies and signs in.
+    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+", str(message.body))
+    assert link, message.body
+    path = link.group(0).split("testserver", 1)[1]
+    response = client.post(path)
+    assert response.status_code == 302
+    assert client.get(reverse("baskets:my_orders")).status_code == 200
+
+
+def test_login_is_by_email_and_case_insensitive(client) -> None:
+    factories.user(email="marie@example.org")
+    response = login(client, "Marie@Example.org")
+    assert response.status_code == 302
+    assert client.get(reverse("baskets:my_orders")).status_code == 200
+
+
+def test_wrong_password_is_refused_with_a_message(client) -> None:
+    factories.user(email="marie@example.org")
+    response = client.post(
+        reverse("account_login"),
+        {"login": "marie@example.org", "password": "wrong"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert response.status_code == 200
+    assert "L’adresse e-mail ou le mot de passe sont incorrects" in response.content.decode()
+
+
+def test_login_is_rate_limited(client) -> None:
+    """After five failures on one account, even the right password is refused for a while."""
+    factories.user(email="marie@example.org")
+    for _ in range(5):
+        assert login(client, "marie@example.org", "wrong").status_code == 200
+    response = login(client, "marie@example.org")
+    assert response.status_code == 200
+    assert "Trop de tentatives de connexion" in response.content.decode()
+    assert client.get(reverse("baskets:my_orders")).status_code == 302  # still signed out
+
+
+def test_password_reset_sends_an_email(client) -> None:
+    factories.user(email="marie@example.org")
+    response = client.post(reverse("account_reset_password"), {"email": "marie@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("language", ["fr-ca", "en"])
+@pytest.mark.parametrize("role", ["customer", "farmer", "coordinator"])
+def test_each_role_sees_its_menu(client, role: str, language: str) -> None:
+    maker: dict[str, Callable[[], User]] = {
+        "customer": factories.user,
+        "farmer": factories.farmer,
+        "coordinator": factories.coordinator,
+    }
+    user: User = maker[role]()
+    client.cookies["coop_language"] = language
+    assert login(client, user.email).status_code == 302
+    page = client.get(reverse("baskets:home")).content.decode()
+    labels = MENU[language]
+    assert labels["customer"] in page
+    assert (labels["farmer"] in page) == (role == "farmer")
+    assert ('data-role="coordinator"' in page) == (role == "coordinator")
+
+
+def test_role_pages_refuse_other_roles(client) -> None:
+    customer = factories.user()
+    login(client, customer.email)
+    assert client.get(reverse("orders:coordinator")).status_code == 403
+    assert client.get(reverse("farms:portal")).status_code == 403
+
+
+def test_role_pages_send_anonymous_users_to_login(client) -> None:
+    for name in ("orders:coordinator", "farms:portal", "baskets:my_orders"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+
+
+def test_allauth_pages_use_the_site_layout_in_both_languages(client) -> None:
+    fr = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="fr-CA").content.decode()
+    assert 'class="site-header"' in fr
+    assert "Connexion" in fr
+    client.cookies["coop_language"] = "en"
+    en = client.get(reverse("account_login")).content.decode()
+    assert 'class="site-header"' in en
+    assert "Sign In" in en

@@ -1,0 +1,45 @@
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.worker import WorkController
+
+from coop_shop.celery import app as celery_app
+
+
+@pytest.fixture
+def celery_worker() -> Iterator[WorkController]:
+    """A real Celery worker, in a thread, on the configured broker (Redis in CI,
+    the filesystem transport by default). Tests using it need
+    ``django_db(transaction=True)``: the worker has its own database connection."""
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., None]:
+    """Poll a condition until it holds, or fail after `timeout` seconds."""
+
+    def _wait(
+        condition: Callable[[], bool], *, timeout: float = 20, what: str = "condition"
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            time.sleep(0.1)
+        pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+    return _wait
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings) -> None:  # type: ignore[no-untyped-def]
+    """Tests render templates without running collectstatic first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
