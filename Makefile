@@ -26,9 +26,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	@touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) -m coop_shop.devrun
+	@echo "Preparing the database (var/coop_shop.sqlite3 unless DATABASE_URL is set)…"
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py seed_demo
+	@$(PY) -m coop_shop.devrun
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
