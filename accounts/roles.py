@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
 from .models import User
 
@@ -25,6 +26,7 @@ class AuthenticatedHttpRequest(HttpRequest):
     """The request of a view behind login_required (for type checkers)."""
 
     user: User
+    htmx: HtmxDetails
 
 
 def coordinator_required(view: View) -> View:
@@ -39,10 +41,12 @@ def coordinator_required(view: View) -> View:
 
 
 def farmer_required(view: View) -> View:
+    """Farmers, and coordinators (who may act for any farm)."""
+
     @login_required
     @wraps(view)
     def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_farmer:
+        if not (request.user.is_farmer or request.user.is_coordinator):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

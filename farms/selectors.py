@@ -1,8 +1,12 @@
 """Reads about farms, with their joins."""
 
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import Certification, Farm, FarmMember
+from .models import Category, Certification, Farm, FarmMember, Product
 
 
 def farm_directory(*, region: str = "") -> QuerySet[Farm]:
@@ -23,3 +27,35 @@ def farms_of_member(*, user_id: int) -> QuerySet[Farm]:
     return Farm.objects.filter(
         pk__in=FarmMember.objects.filter(user_id=user_id).values("farm_id")
     ).order_by("name")
+
+
+@dataclass(frozen=True)
+class CatalogueSection:
+    category: str
+    label: str
+    products: list[Product]
+
+
+def _name_key(name: str) -> str:
+    """Sort « Épinards » among the E, as a French reader expects."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def farm_catalogue(*, farm: Farm) -> list[CatalogueSection]:
+    """All the farm's products, active or not: by category in the order of Category,
+    then by name (accents and case aside). One query."""
+    by_category: dict[str, list[Product]] = defaultdict(list)
+    for product in Product.objects.filter(farm=farm):
+        by_category[product.category].append(product)
+    labels = dict(Category.choices)
+    order = [*Category.values, *sorted(set(by_category) - set(Category.values))]
+    return [
+        CatalogueSection(
+            category=category,
+            label=str(labels.get(category, category)),
+            products=sorted(by_category[category], key=lambda p: (_name_key(p.name), p.unit_label)),
+        )
+        for category in order
+        if by_category.get(category)
+    ]
