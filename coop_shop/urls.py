@@ -10,7 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("farms/", include("farms.urls")),
+    path("", include("farms.urls")),
     path("", include("orders.urls")),
     path("", include("baskets.urls")),
 ]

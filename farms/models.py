@@ -77,7 +77,7 @@ class Farm(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("farms:detail", kwargs={"slug": self.slug})
+        return reverse("baskets:farm", kwargs={"slug": self.slug})
 
 
 class FarmMember(models.Model):
@@ -136,7 +136,7 @@ class TaxClass(models.TextChoices):
     """Basic groceries are zero-rated in Québec; other goods carry TPS and TVQ."""
 
     ZERO_RATED = "zero", _("zero-rated basic grocery")
-    TAXABLE = "taxable", _("taxable (TPS + TVQ)")
+    TAXABLE = "taxable", _("taxable (GST + QST)")
 
 
 class Product(models.Model):

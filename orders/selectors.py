@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from farms.models import Farm
+
 from .models import Order, OrderWindow
 
 LIVE = (OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN)
@@ -61,4 +63,32 @@ def windows_with_counts(*, now: datetime | None = None) -> QuerySet[OrderWindow]
             units_offered=Sum("offers__quantity"),
         )
         .order_by("opens_at")
+    )
+
+
+def farm_windows(*, farm: Farm, now: datetime) -> list[OrderWindow]:
+    """A farm's weeks: the open and upcoming ones, then the last three closed, with the
+    farm's offers counted and the units customers took."""
+    farm_offers = Q(offers__product__farm=farm)
+    base = OrderWindow.objects.exclude(status=OrderWindow.Status.CANCELLED).annotate(
+        farm_offer_count=Count("offers", filter=farm_offers),
+        farm_units=Sum("offers__quantity", filter=farm_offers),
+        farm_remaining=Sum("offers__remaining", filter=farm_offers),
+    )
+    current = list(base.filter(closes_at__gt=now).order_by("opens_at")[:4])
+    past = list(base.filter(closes_at__lte=now).order_by("-closes_at")[:3])
+    windows: list[OrderWindow] = [*current, *past]
+    for window in windows:
+        window.farm_ordered = (window.farm_units or 0) - (window.farm_remaining or 0)  # type: ignore[attr-defined]
+    return windows
+
+
+def previous_window_of_farm(*, farm: Farm, window: OrderWindow) -> OrderWindow | None:
+    """The latest earlier window in which this farm offered something: "last week"."""
+    return (
+        OrderWindow.objects.filter(opens_at__lt=window.opens_at, offers__product__farm=farm)
+        .exclude(pk=window.pk)
+        .order_by("-opens_at")
+        .distinct()
+        .first()
     )
