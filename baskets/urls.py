@@ -6,5 +6,12 @@ app_name = "baskets"
 urlpatterns = [
     path("", views.home, name="home"),
     path("shop/", views.shop, name="shop"),
+    path("farms/<slug:slug>/", views.farm, name="farm"),
+    path("basket/", views.basket_page, name="basket"),
+    path("basket/lines/<int:offer_id>/", views.line_update, name="line_update"),
+    path("basket/repeat/", views.basket_repeat, name="repeat"),
+    path("checkout/", views.checkout, name="checkout"),
     path("my/orders/", views.my_orders, name="my_orders"),
+    path("my/orders/<int:order_id>/", views.order_detail, name="order"),
+    path("my/orders/<int:order_id>/cancel/", views.order_cancel, name="order_cancel"),
 ]

@@ -1,59 +1,339 @@
-from itertools import groupby
+"""The customer's pages: home, shop and basket (htmx, and plain forms without
+JavaScript), checkout, order pages and history."""
 
+import logging
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.roles import AuthenticatedHttpRequest
-from farms.models import Category
+from farms.models import Farm
 from farms.selectors import farm_directory
+from orders import basket as basket_service
 from orders import selectors as market
-from orders.models import Offer, Order
+from orders.models import Offer, Order, PickupPoint
+
+from . import emails, selectors
+from .forms import CheckoutForm, LineForm
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
+    farms = farm_directory()
     return render(
         request,
         "baskets/home.html",
         {
             "current": market.current_window(now=now),
             "upcoming": market.next_window(now=now),
-            "farms": farm_directory()[:12],
-            "farm_count": farm_directory().count(),
+            "farms": farms[:12],
+            "farm_count": farms.count(),
         },
     )
 
 
+def _filters(request: HttpRequest) -> selectors.ShopFilters:
+    get = request.GET
+    return selectors.ShopFilters(
+        q=get.get("q", "")[:100].strip(),
+        farm=get.get("farm", "")[:120],
+        category=get.get("category", "")[:20],
+        certification=get.get("certification", "")[:100],
+    )
+
+
+def _customer_id(request: HttpRequest) -> int | None:
+    return request.user.pk if request.user.is_authenticated else None
+
+
 def shop(request: HttpRequest) -> HttpResponse:
-    """The offers of the open window, by category. Composing a basket comes with it."""
+    """The open window's offers by category, with filters and search, and the basket."""
     now = timezone.now()
     window = market.current_window(now=now)
-    groups: list[tuple[str, list[Offer]]] = []
-    if window is not None:
-        offers = (
-            Offer.objects.filter(window=window, quantity__gt=0)
-            .select_related("product__farm")
-            .order_by("product__category", "product__name")
+    filters = _filters(request)
+    context: dict[str, object] = {"window": window, "filters": filters}
+    if window is None:
+        last = selectors.previous_window()
+        context.update(
+            upcoming=market.next_window(now=now),
+            last_window=last,
+            last_groups=selectors.group_by_category(selectors.window_offers(window=last))
+            if last
+            else [],
         )
-        labels = dict(Category.choices)
-        groups = [
-            (labels.get(category, category), list(items))
-            for category, items in groupby(offers, key=lambda o: o.product.category)
-        ]
+        return render(request, "baskets/shop_closed.html", context)
+    offers = list(selectors.window_offers(window=window))
+    basket = selectors.basket_of(customer_id=_customer_id(request), window=window)
+    if basket.order and basket.order.released:
+        items = basket_service.basket_take_released_note(order=basket.order)
+        messages.warning(
+            request,
+            _("Your basket was idle, so its units went back on sale: %(items)s.")
+            % {"items": ", ".join(f"{i['quantity']} × {i['product']}" for i in items)},
+        )
+    shown = selectors.filter_offers(offers, filters)
+    context.update(
+        groups=selectors.group_by_category(shown),
+        shown_count=len(shown),
+        choices=selectors.shop_choices(offers=offers),
+        basket=basket,
+        quantities=basket.quantities,
+        next_url=request.get_full_path(),
+    )
+    return render(request, "baskets/shop.html", context)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_POST
+@login_required
+def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
+    """Add, +, −, type a quantity or remove: one endpoint, for htmx and for plain forms."""
+    offer = get_object_or_404(Offer.objects.select_related("product__farm", "window"), pk=offer_id)
+    form = LineForm(request.POST)
+    now = timezone.now()
+    error = ""
+    status = 200
+    result = None
+    if not form.is_valid():
+        error, status = form.first_error(), 422
+    else:
+        basket = selectors.basket_of(customer_id=request.user.pk, window=offer.window)
+        current = basket.quantities.get(offer.pk, 0)
+        try:
+            result = basket_service.basket_line_set(
+                customer_id=request.user.pk,
+                offer_id=offer.pk,
+                quantity=form.target(current),
+                now=now,
+            )
+        except basket_service.WindowClosed as refusal:
+            error, status = refusal.message, 409
+        except basket_service.BasketError as refusal:
+            error, status = refusal.message, 422
+    if not request.htmx:
+        back = _safe_next(request, reverse("baskets:shop"))
+        if error:
+            return render(
+                request, "baskets/line_error.html", {"error": error, "back": back}, status=status
+            )
+        if result and result.message:
+            messages.warning(request, result.message)
+        return redirect(back)
+    offer.refresh_from_db(fields=["remaining"])
+    basket = selectors.basket_of(customer_id=request.user.pk, window=offer.window)
+    context = {
+        "offer": offer,
+        "quantities": basket.quantities,
+        "basket": basket,
+        "window": offer.window,
+        "line_message": error or (result.message if result else ""),
+        "line_error": bool(error),
+        "next_url": _safe_next(request, reverse("baskets:shop")),
+        "oob": True,
+        "where": "shop" if request.POST.get("where") == "shop" else "basket",
+    }
+    return render(request, "baskets/partials/line_response.html", context, status=status)
+
+
+@login_required
+def basket_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The basket on its own page: one tap away on a phone."""
+    window = market.current_window()
+    basket = selectors.basket_of(customer_id=request.user.pk, window=window)
     return render(
         request,
-        "baskets/shop.html",
-        {"window": window, "upcoming": market.next_window(now=now), "groups": groups},
+        "baskets/basket.html",
+        {"window": window, "basket": basket, "next_url": reverse("baskets:basket")},
+    )
+
+
+@login_required
+def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
+    now = timezone.now()
+    window = market.current_window(now=now)
+    if window is None:
+        messages.error(request, _("Ordering is closed for now."))
+        return redirect("baskets:shop")
+    basket = selectors.basket_of(customer_id=request.user.pk, window=window)
+    if not basket.lines:
+        messages.info(request, _("Your basket is empty."))
+        return redirect("baskets:shop")
+    order = basket.order
+    assert order is not None  # noqa: S101 - lines imply an order
+    points = list(PickupPoint.objects.filter(is_active=True).prefetch_related("slots"))
+    room = basket_service.slots_with_room(window=window, exclude_order_id=order.pk)
+    initial = {
+        "pickup_point": order.pickup_point_id,
+        "pickup_slot": order.pickup_slot_id,
+        "language": order.language
+        if order.status == Order.Status.CONFIRMED
+        else request.user.language,
+    }
+    form = CheckoutForm(request.POST or None, points=points, room=room, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            was_confirmed = basket.confirmed
+            try:
+                with transaction.atomic():
+                    confirmed = basket_service.order_confirm(
+                        customer_id=request.user.pk,
+                        window_id=window.pk,
+                        pickup_point_id=form.cleaned_data["pickup_point"].pk,
+                        pickup_slot_id=form.cleaned_data["pickup_slot"],
+                        language=form.cleaned_data["language"],
+                        now=now,
+                    )
+                    transaction.on_commit(
+                        lambda: emails.send_order_confirmation(
+                            order_id=confirmed.pk, updated=was_confirmed
+                        )
+                    )
+            except basket_service.BasketError as refusal:
+                form.add_error(None, refusal.message)
+                status = 422
+            else:
+                return redirect("baskets:order", order_id=confirmed.pk)
+        else:
+            status = 422
+    return render(
+        request,
+        "baskets/checkout.html",
+        {
+            "window": window,
+            "basket": basket,
+            "form": form,
+            "points": points,
+            # Full slots cannot be chosen (the customer's own slot stays choosable).
+            "full_slots": {pk for pk, free in room.items() if free <= 0},
+        },
+        status=status,
+    )
+
+
+def _own_order(request: AuthenticatedHttpRequest, order_id: int) -> Order:
+    order = (
+        Order.objects.filter(pk=order_id, customer=request.user)
+        .select_related("window", "pickup_point", "pickup_slot")
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+@login_required
+def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    order = _own_order(request, order_id)
+    basket = selectors.basket_of(customer_id=request.user.pk, window=order.window)
+    return render(
+        request,
+        "baskets/order.html",
+        {
+            "order": order,
+            "basket": basket,
+            "editable": order.window.accepts_orders() and order.status in basket_service.EDITABLE,
+        },
+    )
+
+
+@require_POST
+@login_required
+def order_cancel(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    order = _own_order(request, order_id)
+    try:
+        basket_service.order_cancel(
+            customer_id=request.user.pk, window_id=order.window_id, now=timezone.now()
+        )
+    except basket_service.BasketError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("baskets:order", order_id=order.pk)
+    messages.success(request, _("Your order is cancelled; its products are back on sale."))
+    return redirect("baskets:my_orders")
+
+
+@require_POST
+@login_required
+def basket_repeat(request: AuthenticatedHttpRequest) -> HttpResponse:
+    window = market.current_window()
+    if window is None:
+        messages.error(request, _("Ordering is closed for now."))
+        return redirect("baskets:my_orders")
+    try:
+        report = basket_service.basket_repeat_last(
+            customer_id=request.user.pk, window=window, now=timezone.now()
+        )
+    except basket_service.BasketError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("baskets:my_orders")
+    if report.added:
+        messages.success(
+            request,
+            _("Added from your last order: %(items)s.") % {"items": ", ".join(report.added)},
+        )
+    if report.partly:
+        messages.warning(
+            request,
+            _("Fewer units than last time (no more left): %(items)s.")
+            % {"items": ", ".join(report.partly)},
+        )
+    if report.unavailable:
+        messages.warning(
+            request,
+            _("Not available this week: %(items)s.") % {"items": ", ".join(report.unavailable)},
+        )
+    return redirect("baskets:shop")
+
+
+def farm(request: HttpRequest, slug: str) -> HttpResponse:
+    """A farm's public page: who they are, and what they offer in the open window."""
+    farm = get_object_or_404(
+        Farm.objects.prefetch_related("certifications"), slug=slug, is_active=True
+    )
+    window = market.current_window()
+    offers = (
+        Offer.objects.filter(window=window, product__farm=farm, quantity__gt=0)
+        .select_related("product")
+        .order_by("product__category", "product__name")
+        if window
+        else Offer.objects.none()
+    )
+    products = farm.products.filter(is_active=True).order_by("category", "name")
+    return render(
+        request,
+        "baskets/farm.html",
+        {"farm": farm, "window": window, "offers": offers, "products": products},
     )
 
 
 @login_required
 def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
-    orders = (
-        Order.objects.filter(customer=request.user)
-        .select_related("window", "pickup_point")
-        .order_by("-window__pickup_date")
+    window = market.current_window()
+    return render(
+        request,
+        "baskets/my_orders.html",
+        {
+            "orders": selectors.orders_with_totals(customer_id=request.user.pk),
+            "window": window,
+            "languages": settings.LANGUAGES,
+        },
     )
-    return render(request, "baskets/my_orders.html", {"orders": orders})

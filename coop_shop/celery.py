@@ -6,6 +6,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coop_shop.settings")
 
+TICK = float(os.environ.get("COOP_TICK_SECONDS", "60"))
+
 app = Celery("coop_shop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
@@ -15,12 +17,11 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
     timezone="America/Toronto",
-    # Windows are rows, not schedules: one tick a minute opens and closes what is due.
+    # Windows are rows, not schedules: one tick a minute opens and closes what is due,
+    # and gives back the units of idle baskets.
     beat_schedule={
-        "windows-tick": {
-            "task": "orders.tasks.windows_tick",
-            "schedule": float(os.environ.get("COOP_TICK_SECONDS", "60")),
-        },
+        "windows-tick": {"task": "orders.tasks.windows_tick", "schedule": TICK},
+        "release-idle-baskets": {"task": "orders.tasks.release_idle_baskets", "schedule": TICK},
     },
 )
 app.autodiscover_tasks()

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Offer, Order, OrderLine, OrderWindow, Payment, PickupPoint, PickupSlot
+from .models import (
+    CoopSettings,
+    Offer,
+    Order,
+    OrderLine,
+    OrderWindow,
+    Payment,
+    PickupPoint,
+    PickupSlot,
+)
 
 
 @admin.register(OrderWindow)
@@ -64,3 +73,12 @@ class PaymentAdmin(admin.ModelAdmin):
     )
     list_filter = ("method", "status")
     raw_id_fields = ("order",)
+
+
+@admin.register(CoopSettings)
+class CoopSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return not CoopSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

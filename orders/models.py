@@ -1,5 +1,6 @@
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +9,44 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from farms.models import Product, TaxClass
+
+
+class CoopSettings(models.Model):
+    """The co-op's own rules, set by coordinators in the admin (one row)."""
+
+    basket_hold_minutes = models.PositiveIntegerField(
+        _("basket hold (minutes)"),
+        default=60,
+        help_text=_("Units in a basket never confirmed go back on sale after this idle time."),
+    )
+    minimum_order_amount = models.DecimalField(
+        _("minimum order amount"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        verbose_name = _("co-op settings")
+        verbose_name_plural = _("co-op settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="coopsettings_single_row"),
+            models.CheckConstraint(
+                condition=Q(basket_hold_minutes__gte=5), name="coopsettings_hold_at_least_5_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_order_amount__gte=0), name="coopsettings_minimum_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Co-op settings"))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "CoopSettings":
+        settings_row, _created = cls.objects.get_or_create(pk=1)
+        return settings_row
 
 
 class OrderWindow(models.Model):
@@ -199,6 +238,8 @@ class Order(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # What an idle basket gave back, to tell the customer on return; cleared once shown.
+    released = models.JSONField(_("released items"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("order")

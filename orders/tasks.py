@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import selectors, services
+from . import basket, selectors, services
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -22,3 +22,9 @@ def windows_tick() -> dict[str, list[int]]:
         if services.window_close(window_id=wid, now=now)
     ]
     return {"opened": opened, "closed": closed}
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def release_idle_baskets() -> int:
+    """Give back the units of baskets never confirmed and idle past the co-op's hold."""
+    return basket.basket_release_idle(now=timezone.now())

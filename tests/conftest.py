@@ -38,7 +38,12 @@ def wait_for() -> Callable[..., None]:
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings) -> None:  # type: ignore[no-untyped-def]
-    """Tests render templates without running collectstatic first."""
+    """Tests render templates without running collectstatic first, and hash passwords
+    with a fast hasher (the slow one is still accepted for existing hashes)."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

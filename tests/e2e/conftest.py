@@ -43,7 +43,10 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: errors.append(f"{m.text} at {m.location}") if m.type == "error" else None,
+    )
     page.console_errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()

@@ -1,0 +1,83 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from orders.basket import MAX_UNITS_PER_LINE
+from orders.models import PickupPoint
+
+
+class LineForm(forms.Form):
+    """One change to a basket line: `delta` (+1 or −1) or a typed `quantity` (0 removes)."""
+
+    delta = forms.TypedChoiceField(
+        choices=[("1", "+1"), ("-1", "-1")], coerce=int, required=False, empty_value=None
+    )
+    quantity = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_UNITS_PER_LINE,
+        required=False,
+        error_messages={
+            "invalid": _("Enter a whole number of units."),
+            "min_value": _("The quantity cannot be negative."),
+            "max_value": _("At most %(limit_value)s units per product."),
+        },
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("delta") is None and data.get("quantity") is None and not self.errors:
+            raise forms.ValidationError(_("Enter a quantity."))
+        return data
+
+    def target(self, current: int) -> int:
+        """The quantity the line should hold after this change."""
+        if self.cleaned_data.get("quantity") is not None:
+            return int(self.cleaned_data["quantity"])
+        return max(0, current + int(self.cleaned_data["delta"]))
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return str(errors[0])
+        return str(_("Enter a quantity."))
+
+
+class CheckoutForm(forms.Form):
+    pickup_point = forms.ModelChoiceField(
+        queryset=PickupPoint.objects.filter(is_active=True),
+        widget=forms.RadioSelect,
+        label=_("Pickup point"),
+        error_messages={
+            "required": _("Choose a pickup point."),
+            "invalid_choice": _("Choose a pickup point."),
+        },
+    )
+    pickup_slot = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label=_("Time slot"), choices=[]
+    )
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES, label=_("Language of my emails"), widget=forms.RadioSelect
+    )
+
+    def __init__(
+        self, *args: object, points: list[PickupPoint], room: dict[int, int], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.points = points
+        self.room = room
+        self.fields["pickup_slot"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (slot.pk, str(slot)) for point in points for slot in point.slots.all()
+        ]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        point = data.get("pickup_point")
+        slot_id = data.get("pickup_slot")
+        if isinstance(point, PickupPoint):
+            slots = {s.pk: s for s in point.slots.all()}
+            if slots and slot_id not in slots:
+                self.add_error(
+                    "pickup_slot", _("Choose a time slot at %(point)s.") % {"point": point.name}
+                )
+            elif not slots:
+                data["pickup_slot"] = None
+        return data

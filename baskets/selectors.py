@@ -1,0 +1,156 @@
+"""Reads for the customer's pages, with a fixed number of queries whatever the data."""
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from farms.models import Category, Certification, Farm
+from orders import pricing
+from orders.models import Offer, Order, OrderLine, OrderWindow
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: « Épinards » → "epinards", « Œufs » → "oeufs"."""
+    text = text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass
+class ShopFilters:
+    q: str = ""
+    farm: str = ""
+    category: str = ""
+    certification: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.farm or self.category or self.certification)
+
+
+def window_offers(*, window: OrderWindow) -> QuerySet[Offer]:
+    return (
+        Offer.objects.filter(window=window, quantity__gt=0)
+        .select_related("product__farm")
+        .prefetch_related(
+            Prefetch("product__farm__certifications", queryset=Certification.objects.all())
+        )
+        .order_by("product__category", "product__name", "product__farm__name")
+    )
+
+
+def filter_offers(offers: Iterable[Offer], filters: ShopFilters) -> list[Offer]:
+    """Filter in Python: the window's offers are loaded once (a few hundred rows), and
+    accent-insensitive search then works the same on SQLite and PostgreSQL."""
+    words = fold(filters.q).split()
+    labels = dict(Category.choices)
+    result = []
+    for offer in offers:
+        product = offer.product
+        if filters.farm and product.farm.slug != filters.farm:
+            continue
+        if filters.category and product.category != filters.category:
+            continue
+        if filters.certification and filters.certification not in {
+            c.slug for c in product.farm.certifications.all()
+        }:
+            continue
+        if words:
+            haystack = fold(
+                f"{product.name} {product.description} {product.farm.name} "
+                f"{labels.get(product.category, '')}"
+            )
+            if not all(word in haystack for word in words):
+                continue
+        result.append(offer)
+    return result
+
+
+def group_by_category(offers: Iterable[Offer]) -> list[tuple[str, str, list[Offer]]]:
+    labels = dict(Category.choices)
+    groups: dict[str, list[Offer]] = {}
+    for offer in offers:
+        groups.setdefault(offer.product.category, []).append(offer)
+    order = [c for c, _ in Category.choices]
+    return [
+        (key, str(labels.get(key, key)), groups[key])
+        for key in sorted(groups, key=lambda k: order.index(k) if k in order else 99)
+    ]
+
+
+@dataclass
+class Basket:
+    """The customer's order for a window, its lines and its totals."""
+
+    order: Order | None
+    lines: list[OrderLine] = field(default_factory=list)
+
+    @property
+    def totals(self) -> pricing.Totals:
+        return pricing.totals((ln.unit_price, ln.quantity, ln.tax_class) for ln in self.lines)
+
+    @property
+    def quantities(self) -> dict[int, int]:
+        return {line.offer_id: line.quantity for line in self.lines}
+
+    @property
+    def confirmed(self) -> bool:
+        return self.order is not None and self.order.status == Order.Status.CONFIRMED
+
+
+def basket_of(*, customer_id: int | None, window: OrderWindow | None) -> Basket:
+    if customer_id is None or window is None:
+        return Basket(order=None)
+    order = (
+        Order.objects.filter(window=window, customer_id=customer_id)
+        .select_related("pickup_point", "pickup_slot")
+        .first()
+    )
+    if order is None:
+        return Basket(order=None)
+    lines = list(
+        order.lines.select_related("offer__product__farm").order_by("offer__product__name")
+    )
+    return Basket(order=order, lines=lines)
+
+
+def shop_choices(*, offers: Iterable[Offer]) -> dict[str, list[tuple[str, str]]]:
+    """The filter menus, from the offers already loaded (no extra query)."""
+    farms: dict[str, str] = {}
+    certifications: dict[str, str] = {}
+    categories: set[str] = set()
+    for offer in offers:
+        farm: Farm = offer.product.farm
+        farms[farm.slug] = farm.name
+        categories.add(offer.product.category)
+        for cert in farm.certifications.all():
+            certifications[cert.slug] = cert.name
+    return {
+        "farms": sorted(farms.items(), key=lambda kv: fold(kv[1])),
+        "categories": [(k, str(v)) for k, v in Category.choices if k in categories],
+        "certifications": sorted(certifications.items(), key=lambda kv: fold(kv[1])),
+    }
+
+
+def previous_window(*, before: OrderWindow | None = None) -> OrderWindow | None:
+    windows = OrderWindow.objects.filter(status=OrderWindow.Status.CLOSED)
+    if before is not None:
+        windows = windows.filter(opens_at__lt=before.opens_at)
+    return windows.order_by("-closes_at").first()
+
+
+def orders_with_totals(*, customer_id: int) -> list[tuple[Order, pricing.Totals]]:
+    orders = (
+        Order.objects.filter(customer_id=customer_id)
+        .exclude(status=Order.Status.BASKET, lines__isnull=True)
+        .select_related("window", "pickup_point", "pickup_slot")
+        .prefetch_related("lines")
+        .order_by("-window__pickup_date")
+        .distinct()
+    )
+    return [
+        (o, pricing.totals((ln.unit_price, ln.quantity, ln.tax_class) for ln in o.lines.all()))
+        for o in orders
+    ]

@@ -1,0 +1,363 @@
+"""The customer's basket and order, while the window is open.
+
+Units move from an offer into the customer's order line at once and atomically: what
+the customer sees in their basket is theirs. Locks are always taken in the same order
+(the order row, then the offer row) so concurrent requests cannot deadlock; farmers'
+publishing locks offers only.
+
+A basket is an Order in status BASKET; confirming makes it CONFIRMED. A confirmed
+order stays confirmed while the customer changes it: every change applies at once,
+until the deadline (`OrderWindow.closes_at`), which is checked at every write whether
+or not the periodic task has run. A basket never confirmed gives its units back after
+the co-op's idle time (`basket_release_idle`).
+
+Line prices: a line keeps the price at which its first units were taken; units added
+later to the same line are at that price too. A farmer's price change applies to new
+lines only.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import pricing
+from .models import CoopSettings, Offer, Order, OrderLine, OrderWindow, PickupPoint, PickupSlot
+
+logger = logging.getLogger(__name__)
+
+MAX_UNITS_PER_LINE = 999
+EDITABLE = (Order.Status.BASKET, Order.Status.CONFIRMED)
+
+
+class BasketError(Exception):
+    """A refusal the customer can read: `message` is translated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class WindowClosed(BasketError):
+    def __init__(self) -> None:
+        super().__init__(_("Ordering has closed for this week: your order can no longer change."))
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    offer_id: int
+    requested: int
+    quantity: int
+    message: str = ""  # set when the customer got fewer units than asked
+
+    @property
+    def short(self) -> bool:
+        return self.quantity < self.requested
+
+
+def _check_open(window: OrderWindow, now: datetime) -> None:
+    if not window.accepts_orders(now):
+        raise WindowClosed
+
+
+def _lock_order(*, customer_id: int, window: OrderWindow, now: datetime) -> Order:
+    """The customer's order for the window, created if need be, locked for this change."""
+    try:
+        with transaction.atomic():
+            order, _created = Order.objects.get_or_create(
+                window=window,
+                customer_id=customer_id,
+                defaults={"last_activity_at": now},
+            )
+    except IntegrityError:  # created by a concurrent request of the same customer
+        order = Order.objects.get(window=window, customer_id=customer_id)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status == Order.Status.CANCELLED:
+        order.status = Order.Status.BASKET
+        order.confirmed_at = None
+    if order.status not in EDITABLE:
+        raise BasketError(_("This order can no longer change."))
+    return order
+
+
+def _take(offer_id: int, wanted: int) -> int:
+    """Take up to `wanted` units from the offer; how many were taken."""
+    if Offer.objects.filter(pk=offer_id, remaining__gte=wanted).update(
+        remaining=F("remaining") - wanted
+    ):
+        return wanted
+    remaining = (
+        Offer.objects.select_for_update().values_list("remaining", flat=True).get(pk=offer_id)
+    )
+    taken = min(remaining, wanted)
+    if taken:
+        Offer.objects.filter(pk=offer_id).update(remaining=F("remaining") - taken)
+    return taken
+
+
+def _give_back(offer_id: int, units: int) -> None:
+    Offer.objects.filter(pk=offer_id).update(remaining=F("remaining") + units)
+
+
+@transaction.atomic
+def basket_line_set(*, customer_id: int, offer_id: int, quantity: int, now: datetime) -> LineResult:
+    """Make the customer's line for this offer hold `quantity` units (0 removes it).
+
+    Asking for more than remains gives what remains, and says so.
+    Raises Offer.DoesNotExist for an unknown offer, BasketError for a refusal.
+    """
+    if quantity < 0:
+        raise BasketError(_("The quantity cannot be negative."))
+    if quantity > MAX_UNITS_PER_LINE:
+        raise BasketError(_("At most %(max)d units per product.") % {"max": MAX_UNITS_PER_LINE})
+    offer = Offer.objects.select_related("window", "product").get(pk=offer_id)
+    _check_open(offer.window, now)
+    order = _lock_order(customer_id=customer_id, window=offer.window, now=now)
+    line = OrderLine.objects.filter(order=order, offer=offer).first()
+    current = line.quantity if line else 0
+    granted = quantity
+    if quantity > current:
+        granted = current + _take(offer.pk, quantity - current)
+    elif quantity < current:
+        _give_back(offer.pk, current - quantity)
+    if line and granted == 0:
+        line.delete()
+    elif line and granted != current:
+        line.quantity = granted
+        line.save(update_fields=["quantity"])
+    elif not line and granted:
+        OrderLine.objects.create(
+            order=order,
+            offer=offer,
+            quantity=granted,
+            unit_price=offer.price,
+            tax_class=offer.product.tax_class,
+        )
+    order.last_activity_at = now
+    order.save(update_fields=["status", "confirmed_at", "last_activity_at", "updated_at"])
+    message = ""
+    if granted < quantity:
+        message = (
+            _("Sorry, %(product)s is sold out.") % {"product": offer.product.name}
+            if granted == current
+            else ngettext(
+                "Only %(count)d unit of %(product)s was left: it is in your basket.",
+                "Only %(count)d units of %(product)s were left: they are in your basket.",
+                granted,
+            )
+            % {"count": granted, "product": offer.product.name}
+        )
+    return LineResult(offer_id=offer.pk, requested=quantity, quantity=granted, message=message)
+
+
+def _give_back_all(order: Order) -> list[dict[str, object]]:
+    """Return every unit of the order's lines to their offers (offers locked by pk)."""
+    lines = list(order.lines.select_related("offer__product").order_by("offer_id"))
+    for line in lines:
+        _give_back(line.offer_id, line.quantity)
+    released = [{"product": line.offer.product.name, "quantity": line.quantity} for line in lines]
+    OrderLine.objects.filter(order=order).delete()
+    return released
+
+
+@transaction.atomic
+def order_cancel(*, customer_id: int, window_id: int, now: datetime) -> Order:
+    window = OrderWindow.objects.get(pk=window_id)
+    _check_open(window, now)
+    order = _lock_order(customer_id=customer_id, window=window, now=now)
+    _give_back_all(order)
+    order.status = Order.Status.CANCELLED
+    order.confirmed_at = None
+    order.last_activity_at = now
+    order.save()
+    return order
+
+
+def slot_has_room(*, slot: PickupSlot, window: OrderWindow, exclude_order_id: int | None) -> bool:
+    taken = (
+        Order.objects.filter(window=window, pickup_slot=slot, status=Order.Status.CONFIRMED)
+        .exclude(pk=exclude_order_id or 0)
+        .count()
+    )
+    return taken < slot.capacity
+
+
+def slots_with_room(*, window: OrderWindow, exclude_order_id: int | None) -> dict[int, int]:
+    """Free places per slot id, for the checkout form (full slots are 0)."""
+    counts = dict(
+        PickupSlot.objects.annotate(
+            taken=Count(
+                "orders",
+                filter=Q(orders__window=window, orders__status=Order.Status.CONFIRMED)
+                & ~Q(orders__pk=exclude_order_id or 0),
+            )
+        ).values_list("pk", "taken")
+    )
+    return {
+        slot.pk: max(0, slot.capacity - counts.get(slot.pk, 0)) for slot in PickupSlot.objects.all()
+    }
+
+
+@transaction.atomic
+def order_confirm(
+    *,
+    customer_id: int,
+    window_id: int,
+    pickup_point_id: int,
+    pickup_slot_id: int | None,
+    language: str,
+    now: datetime,
+) -> Order:
+    """Confirm (or update the pickup of) the customer's order. The email is sent by the
+    caller after commit (see `baskets.views`)."""
+    window = OrderWindow.objects.get(pk=window_id)
+    _check_open(window, now)
+    order = _lock_order(customer_id=customer_id, window=window, now=now)
+    lines = list(order.lines.all())
+    if not lines:
+        raise BasketError(_("Your basket is empty."))
+    point = PickupPoint.objects.filter(pk=pickup_point_id, is_active=True).first()
+    if point is None:
+        raise BasketError(_("Choose a pickup point."))
+    slot = None
+    if point.slots.exists():
+        # Lock the slot so two customers cannot take its last place at once.
+        slot = (
+            PickupSlot.objects.select_for_update()
+            .filter(pk=pickup_slot_id or 0, pickup_point=point)
+            .first()
+        )
+        if slot is None:
+            raise BasketError(_("Choose a time slot at %(point)s.") % {"point": point.name})
+        if slot.pk != order.pickup_slot_id and not slot_has_room(
+            slot=slot, window=window, exclude_order_id=order.pk
+        ):
+            raise BasketError(_("This time slot is full: choose another one."))
+    minimum = CoopSettings.load().minimum_order_amount
+    total = pricing.totals((line.unit_price, line.quantity, line.tax_class) for line in lines).total
+    if total < minimum:
+        raise BasketError(
+            _("The minimum order is %(minimum)s; your basket comes to %(total)s.")
+            % {"minimum": _money(minimum), "total": _money(total)}
+        )
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    order.pickup_point = point
+    order.pickup_slot = slot
+    order.language = language
+    if order.status != Order.Status.CONFIRMED:
+        order.status = Order.Status.CONFIRMED
+        order.confirmed_at = now
+    order.last_activity_at = now
+    order.save()
+    return order
+
+
+def _money(amount: Decimal) -> str:
+    from farms.templatetags.money import format_money
+
+    return format_money(amount)
+
+
+def basket_release_idle(*, now: datetime) -> int:
+    """Give back the units of baskets never confirmed and idle for the co-op's hold
+    time. Each basket records what was released, to tell the customer on return.
+    Safe to run twice or concurrently: each basket is locked and re-checked."""
+    hold = timedelta(minutes=CoopSettings.load().basket_hold_minutes)
+    cutoff = now - hold
+    ids = list(
+        Order.objects.filter(status=Order.Status.BASKET, last_activity_at__lt=cutoff)
+        .filter(lines__isnull=False)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    released = 0
+    for order_id in ids:
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update()
+                .filter(pk=order_id, status=Order.Status.BASKET, last_activity_at__lt=cutoff)
+                .first()
+            )
+            if order is None:
+                continue
+            items = _give_back_all(order)
+            if items:
+                order.released = [*order.released, *items]
+                order.save(update_fields=["released", "updated_at"])
+                released += 1
+    if released:
+        logger.info("released %s idle baskets", released)
+    return released
+
+
+def basket_take_released_note(*, order: Order) -> list[dict[str, object]]:
+    """What was released from this basket, once: the note is cleared as it is read."""
+    if not order.released:
+        return []
+    items = list(order.released)
+    Order.objects.filter(pk=order.pk).update(released=[])
+    order.released = []
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatReport:
+    added: list[str]
+    partly: list[str]
+    unavailable: list[str]
+
+
+def basket_repeat_last(*, customer_id: int, window: OrderWindow, now: datetime) -> RepeatReport:
+    """Fill the basket from the customer's previous order with what is on offer now:
+    the same product, from the same farm, at this week's price."""
+    _check_open(window, now)
+    previous = (
+        Order.objects.filter(customer_id=customer_id, window__opens_at__lt=window.opens_at)
+        .exclude(status__in=(Order.Status.BASKET, Order.Status.CANCELLED))
+        .order_by("-window__opens_at")
+        .first()
+    )
+    if previous is None:
+        raise BasketError(_("You have no previous order to repeat."))
+    wanted = list(previous.lines.select_related("offer__product").order_by("offer__product__name"))
+    offers = {
+        o.product_id: o
+        for o in Offer.objects.filter(
+            window=window, product_id__in=[line.offer.product_id for line in wanted]
+        )
+    }
+    current = dict(
+        OrderLine.objects.filter(order__window=window, order__customer_id=customer_id).values_list(
+            "offer_id", "quantity"
+        )
+    )
+    added: list[str] = []
+    partly: list[str] = []
+    unavailable: list[str] = []
+    for line in wanted:
+        name = line.offer.product.name
+        offer = offers.get(line.offer.product_id)
+        if offer is None:
+            unavailable.append(name)
+            continue
+        have = current.get(offer.pk, 0)
+        if have >= line.quantity:
+            added.append(name)
+            continue
+        result = basket_line_set(
+            customer_id=customer_id, offer_id=offer.pk, quantity=line.quantity, now=now
+        )
+        if result.quantity == 0:
+            unavailable.append(name)
+        elif result.short:
+            partly.append(name)
+        else:
+            added.append(name)
+    return RepeatReport(added=added, partly=partly, unavailable=unavailable)
