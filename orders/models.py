@@ -1,14 +1,36 @@
+import os
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from farms.models import Product, TaxClass
+from farms.models import Farm, Product, TaxClass
+
+
+class PrivateStorage(FileSystemStorage):
+    """Lists and sheets: on disk under PRIVATE_ROOT (read at each use), never under
+    MEDIA_URL; views that check who may see them serve the files."""
+
+    @property  # type: ignore[override]
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_ROOT)
+
+    @property  # type: ignore[override]
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+    @property  # type: ignore[override]
+    def base_url(self) -> None:  # type: ignore[override]
+        return None
+
+
+private_storage = PrivateStorage()
 
 
 class CoopSettings(models.Model):
@@ -71,6 +93,11 @@ class OrderWindow(models.Model):
     )
     note = models.CharField(_("note to customers"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The closing job's progress, for the coordinator's dashboard.
+    close_progress = models.PositiveSmallIntegerField(_("closing progress (percent)"), default=0)
+    close_step = models.CharField(_("closing step"), max_length=100, blank=True)
+    close_heartbeat = models.DateTimeField(_("closing heartbeat"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order window")
@@ -350,3 +377,92 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} – {self.order}"
+
+
+class PickupDocument(models.Model):
+    """A list or sheet produced when a window closes: a farm's pickup list, a pickup
+    point's sheet, or the coordinators' summary. Files live in private storage and are
+    served only through views that check who may see them."""
+
+    class Kind(models.TextChoices):
+        FARM_LIST = "farm_list", _("farm pickup list")
+        POINT_SHEET = "point_sheet", _("pickup point sheet")
+        SUMMARY = "summary", _("coordinator summary")
+
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("window"), on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    farm = models.ForeignKey(
+        Farm,
+        verbose_name=_("farm"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pickup_point = models.ForeignKey(
+        PickupPoint,
+        verbose_name=_("pickup point"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    csv = models.FileField(_("CSV"), storage=private_storage, upload_to="lists/")
+    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="lists/", blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pickup document")
+        verbose_name_plural = _("pickup documents")
+        ordering = ("window", "kind", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("window", "farm"),
+                condition=Q(kind="farm_list"),
+                name="document_one_list_per_farm",
+            ),
+            models.UniqueConstraint(
+                fields=("window", "pickup_point"),
+                condition=Q(kind="point_sheet"),
+                name="document_one_sheet_per_point",
+            ),
+            models.UniqueConstraint(
+                fields=("window",), condition=Q(kind="summary"), name="document_one_summary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.farm or self.pickup_point or self.window}"
+
+
+class FarmNotice(models.Model):
+    """The one email a farm receives when a window closes. The row is claimed before
+    sending, so a rerun or a second worker never sends it twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    window = models.ForeignKey(OrderWindow, on_delete=models.CASCADE, related_name="farm_notices")
+    farm = models.ForeignKey(Farm, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("farm notice")
+        verbose_name_plural = _("farm notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("window", "farm"), name="farmnotice_one_per_farm_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.farm} – {self.window}: {self.status}"

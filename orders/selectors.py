@@ -23,7 +23,9 @@ def due_to_open_ids(*, now: datetime) -> list[int]:
 def due_to_close_ids(*, now: datetime) -> list[int]:
     """Every live window past its deadline, however long ago: a tick catches up."""
     return list(
-        OrderWindow.objects.filter(status__in=LIVE, closes_at__lte=now)
+        OrderWindow.objects.filter(
+            status__in=(*LIVE, OrderWindow.Status.CLOSING), closes_at__lte=now
+        )
         .order_by("closes_at")
         .values_list("pk", flat=True)
     )

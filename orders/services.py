@@ -22,20 +22,3 @@ def window_open(*, window_id: int, now: datetime) -> bool:
     if opened:
         logger.info("window %s opened", window_id)
     return bool(opened)
-
-
-@transaction.atomic
-def window_close(*, window_id: int, now: datetime) -> bool:
-    """Close a window past its deadline. Idempotent: the status change is the claim,
-    so a rerun or a concurrent run does nothing twice. True if this call did it.
-
-    The full closing job (locking orders, payments, pickup lists) builds on this claim.
-    """
-    claimed = OrderWindow.objects.filter(
-        pk=window_id,
-        status__in=(OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN),
-        closes_at__lte=now,
-    ).update(status=OrderWindow.Status.CLOSED)
-    if claimed:
-        logger.info("window %s closed", window_id)
-    return bool(claimed)

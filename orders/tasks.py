@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import basket, selectors, services
+from . import basket, closing, selectors, services
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -19,7 +19,7 @@ def windows_tick() -> dict[str, list[int]]:
     closed = [
         wid
         for wid in selectors.due_to_close_ids(now=now)
-        if services.window_close(window_id=wid, now=now)
+        if closing.window_close(window_id=wid, now=now)
     ]
     return {"opened": opened, "closed": closed}
 

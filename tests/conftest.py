@@ -37,6 +37,13 @@ def wait_for() -> Callable[..., None]:
 
 
 @pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Uploaded photos and generated lists go to a temporary folder per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_ROOT = tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings) -> None:  # type: ignore[no-untyped-def]
     """Tests render templates without running collectstatic first, and hash passwords
     with a fast hasher (the slow one is still accepted for existing hashes)."""

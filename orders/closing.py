@@ -1,0 +1,255 @@
+"""Closing a window: the co-op's week happens here.
+
+`window_close` runs in steps, each safe to repeat, so two workers, a retry, or a crash
+midway followed by a rerun all produce one result:
+
+1. claim: a window past its deadline moves to CLOSING (the one conditional UPDATE
+   that wins); a window already CLOSING is resumed by whoever runs next;
+2. lock the confirmed orders (CONFIRMED → LOCKED);
+3. discard the baskets never confirmed and give back any stock they still hold;
+4. build every list and sheet (rebuilt from the locked orders: the same every time);
+5. email each farm its list, once: a FarmNotice row is claimed before sending;
+6. CLOSED.
+
+Progress is written on the window for the coordinator's dashboard.
+"""
+
+import logging
+import os
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from farms.models import Farm
+
+from . import documents
+from .basket import _give_back_all
+from .models import FarmNotice, Order, OrderWindow, PickupDocument, PickupPoint
+
+logger = logging.getLogger(__name__)
+
+LIVE = (OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN)
+RESEND_AFTER = timedelta(minutes=15)  # a claim older than this was a crash: try again
+LEASE = timedelta(minutes=10)  # a closing job silent this long has died: resume it
+
+
+def _progress(window_id: int, percent: int, step: str) -> None:
+    OrderWindow.objects.filter(pk=window_id).update(
+        close_progress=percent, close_step=step[:100], close_heartbeat=timezone.now()
+    )
+
+
+def window_close(*, window_id: int, now: datetime) -> bool:
+    """Close the window if its deadline has passed. True if this call closed it.
+
+    Claims the window (or takes over a closing job that has been silent for LEASE),
+    so only one worker at a time does the work.
+    """
+    claimed = OrderWindow.objects.filter(
+        Q(status__in=LIVE, closes_at__lte=now)
+        | Q(status=OrderWindow.Status.CLOSING, close_heartbeat__lt=timezone.now() - LEASE),
+        pk=window_id,
+    ).update(
+        status=OrderWindow.Status.CLOSING,
+        close_progress=1,
+        close_step="claimed",
+        close_heartbeat=timezone.now(),
+    )
+    if not claimed:
+        return False
+    window = OrderWindow.objects.get(pk=window_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        _progress(window_id, 5, _("locking orders"))
+        Order.objects.filter(window_id=window_id, status=Order.Status.CONFIRMED).update(
+            status=Order.Status.LOCKED
+        )
+        _progress(window_id, 10, _("releasing unconfirmed baskets"))
+        _discard_baskets(window_id)
+        _progress(window_id, 15, _("building lists and sheets"))
+        build_documents(window=window, progress=True)
+        _progress(window_id, 90, _("emailing the farms"))
+        notify_farms(window=window, now=now)
+    OrderWindow.objects.filter(pk=window_id, status=OrderWindow.Status.CLOSING).update(
+        status=OrderWindow.Status.CLOSED, close_progress=100, close_step="done", closed_at=now
+    )
+    logger.info("window %s closed", window_id)
+    return True
+
+
+def _discard_baskets(window_id: int) -> None:
+    ids = list(
+        Order.objects.filter(window_id=window_id, status=Order.Status.BASKET).values_list(
+            "pk", flat=True
+        )
+    )
+    for order_id in ids:
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update()
+                .filter(pk=order_id, status=Order.Status.BASKET)
+                .first()
+            )
+            if order is None:
+                continue
+            _give_back_all(order)
+            order.status = Order.Status.CANCELLED
+            order.save(update_fields=["status", "updated_at"])
+
+
+def build_documents(*, window: OrderWindow, progress: bool = False) -> int:
+    """(Re)build every list and sheet of the window; the number of PDF pages."""
+    data = documents.window_data(window)
+    farm_ids = sorted(data.farms)
+    point_ids = sorted(
+        {o.point_id for o in data.orders if o.point_id} | set(_active_point_ids(data))
+    )
+    total = len(farm_ids) + len(point_ids) + 1
+    done = 0
+    pages = 0
+    stem = f"w{window.pk}-{window.pickup_date.isoformat()}"
+    for farm_id in farm_ids:
+        farm = data.farms[farm_id]
+        with translation.override(farm.language):
+            pdf, n = documents.farm_list_pdf(data, farm_id)
+            csv = documents.farm_list_csv(data, farm_id)
+        pages += n
+        _store(
+            window,
+            PickupDocument.Kind.FARM_LIST,
+            f"{stem}-farm-{farm.slug}",
+            csv,
+            pdf,
+            n,
+            farm_id=farm_id,
+        )
+        done += 1
+        if progress and done % 5 == 0:
+            _progress(window.pk, 15 + 75 * done // total, _("building lists and sheets"))
+    for point_id in point_ids:
+        point = data.points[point_id]
+        pdf, n = documents.point_sheet_pdf(data, point_id)
+        pages += n
+        _store(
+            window,
+            PickupDocument.Kind.POINT_SHEET,
+            f"{stem}-point-{point.slug}",
+            documents.point_sheet_csv(data, point_id),
+            pdf,
+            n,
+            pickup_point_id=point_id,
+        )
+        done += 1
+        if progress:
+            _progress(window.pk, 15 + 75 * done // total, _("building lists and sheets"))
+    _store(
+        window, PickupDocument.Kind.SUMMARY, f"{stem}-summary", documents.summary_csv(data), b"", 0
+    )
+    return pages
+
+
+def _active_point_ids(data: documents.WindowData) -> list[int]:
+    return [pk for pk, point in data.points.items() if point.is_active]
+
+
+def _store(
+    window: OrderWindow,
+    kind: str,
+    name: str,
+    csv: bytes,
+    pdf: bytes,
+    pages: int,
+    farm_id: int | None = None,
+    pickup_point_id: int | None = None,
+) -> PickupDocument:
+    document, _created = PickupDocument.objects.get_or_create(
+        window=window,
+        kind=kind,
+        farm=Farm.objects.get(pk=farm_id) if farm_id else None,
+        pickup_point=PickupPoint.objects.get(pk=pickup_point_id) if pickup_point_id else None,
+    )
+    for field_name in ("csv", "pdf"):
+        old = getattr(document, field_name)
+        if old:
+            old.delete(save=False)
+    document.csv.save(f"{name}.csv", ContentFile(csv), save=False)
+    if pdf:
+        document.pdf.save(f"{name}.pdf", ContentFile(pdf), save=False)
+    document.pages = pages
+    document.save()
+    return document
+
+
+def notify_farms(*, window: OrderWindow, now: datetime) -> int:
+    """Email each farm of the window its pickup list, once ever. The number sent now."""
+    farm_ids = set(
+        Farm.objects.filter(Q(products__offers__window=window)).values_list("pk", flat=True)
+    )
+    for farm_id in farm_ids:
+        FarmNotice.objects.get_or_create(window=window, farm_id=farm_id)
+    sent = 0
+    lists = {
+        d.farm_id: d
+        for d in PickupDocument.objects.filter(window=window, kind=PickupDocument.Kind.FARM_LIST)
+    }
+    for notice in FarmNotice.objects.filter(window=window).select_related("farm").order_by("pk"):
+        claimed = FarmNotice.objects.filter(
+            Q(status=FarmNotice.Status.PENDING)
+            | Q(status=FarmNotice.Status.FAILED, attempts__lt=5)
+            | Q(status=FarmNotice.Status.SENDING, claimed_at__lt=now - RESEND_AFTER),
+            pk=notice.pk,
+        ).update(status=FarmNotice.Status.SENDING, claimed_at=now)
+        if not claimed:
+            continue
+        try:
+            _send_farm_email(window=window, farm=notice.farm, document=lists.get(notice.farm_id))
+        except Exception:
+            logger.exception("window %s: email to farm %s failed", window.pk, notice.farm_id)
+            FarmNotice.objects.filter(pk=notice.pk).update(
+                status=FarmNotice.Status.FAILED, attempts=notice.attempts + 1
+            )
+            continue
+        FarmNotice.objects.filter(pk=notice.pk).update(
+            status=FarmNotice.Status.SENT, sent_at=now, attempts=notice.attempts + 1
+        )
+        sent += 1
+    return sent
+
+
+def _send_farm_email(*, window: OrderWindow, farm: object, document: PickupDocument | None) -> None:
+    assert isinstance(farm, Farm)  # noqa: S101
+    recipients = (
+        [farm.email] if farm.email else list(farm.members.values_list("user__email", flat=True))
+    )
+    if not recipients:
+        raise ValueError(f"farm {farm.pk} has no email address")
+    has_orders = bool(document and document.pages and _has_orders(window, farm.pk))
+    with translation.override(farm.language):
+        context = {
+            "farm": farm,
+            "window": window,
+            "has_orders": has_orders,
+            "coop_name": settings.COOP_NAME,
+        }
+        subject = render_to_string("orders/email/farm_list_subject.txt", context).strip()
+        body = render_to_string("orders/email/farm_list.txt", context)
+    message = EmailMessage(subject=subject, body=body, to=recipients)
+    if has_orders and document is not None:
+        for file, mimetype in ((document.pdf, "application/pdf"), (document.csv, "text/csv")):
+            with file.open("rb") as handle:
+                message.attach(os.path.basename(file.name or ""), handle.read(), mimetype)
+    message.send()
+
+
+def _has_orders(window: OrderWindow, farm_id: int) -> bool:
+    return Order.objects.filter(
+        window=window,
+        status__in=documents.CLOSED_ORDER_STATUSES,
+        lines__offer__product__farm_id=farm_id,
+    ).exists()
