@@ -14,12 +14,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django_htmx.middleware import HtmxDetails
 
 from .models import User
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -32,7 +33,7 @@ class AuthenticatedHttpRequest(HttpRequest):
 def coordinator_required(view: View) -> View:
     @login_required
     @wraps(view)
-    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_coordinator:
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -45,7 +46,7 @@ def farmer_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not (request.user.is_farmer or request.user.is_coordinator):
             raise PermissionDenied
         return view(request, *args, **kwargs)

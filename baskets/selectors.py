@@ -89,7 +89,9 @@ class Basket:
 
     @property
     def totals(self) -> pricing.Totals:
-        return pricing.totals((ln.unit_price, ln.quantity, ln.tax_class) for ln in self.lines)
+        return pricing.totals(
+            (ln.unit_price, ln.quantity - ln.shortage, ln.tax_class) for ln in self.lines
+        )
 
     @property
     def quantities(self) -> dict[int, int]:
@@ -151,6 +153,11 @@ def orders_with_totals(*, customer_id: int) -> list[tuple[Order, pricing.Totals]
         .distinct()
     )
     return [
-        (o, pricing.totals((ln.unit_price, ln.quantity, ln.tax_class) for ln in o.lines.all()))
+        (
+            o,
+            pricing.totals(
+                (ln.unit_price, ln.quantity - ln.shortage, ln.tax_class) for ln in o.lines.all()
+            ),
+        )
         for o in orders
     ]

@@ -28,3 +28,18 @@ def windows_tick() -> dict[str, list[int]]:
 def release_idle_baskets() -> int:
     """Give back the units of baskets never confirmed and idle past the co-op's hold."""
     return basket.basket_release_idle(now=timezone.now())
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def close_window(window_id: int) -> bool:
+    """Close one window now (its deadline has passed): what "Close now" asks for."""
+    return closing.window_close(window_id=window_id, now=timezone.now())
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def rebuild_lists(window_id: int) -> int:
+    """Rebuild a closed window's lists and sheets (after a shortage): no email."""
+    from .models import OrderWindow
+
+    window = OrderWindow.objects.filter(pk=window_id, status=OrderWindow.Status.CLOSED).first()
+    return closing.build_documents(window=window) if window else 0

@@ -5,6 +5,34 @@ from .views import coordinator, stock
 app_name = "orders"
 urlpatterns = [
     path("coordinator/", coordinator.dashboard, name="coordinator"),
+    path(
+        "coordinator/windows/<int:window_id>/", coordinator.window_detail, name="coordinator_window"
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/progress/",
+        coordinator.window_progress,
+        name="coordinator_progress",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/close/",
+        coordinator.window_close_now,
+        name="coordinator_close",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/shortage/",
+        coordinator.shortage,
+        name="coordinator_shortage",
+    ),
+    path(
+        "coordinator/documents/<int:document_id>.<str:fmt>",
+        coordinator.document_download,
+        name="coordinator_document",
+    ),
+    path(
+        "coordinator/orders/<int:order_id>/pickup/",
+        coordinator.order_pickup,
+        name="coordinator_pickup",
+    ),
     path("portal/<slug:farm_slug>/", stock.farm_home, name="farm_home"),
     path("portal/<slug:farm_slug>/weeks/<int:window_id>/", stock.grid, name="stock_grid"),
     path(
@@ -21,5 +49,10 @@ urlpatterns = [
         "portal/<slug:farm_slug>/weeks/<int:window_id>/upload/",
         stock.grid_upload,
         name="stock_upload",
+    ),
+    path(
+        "portal/<slug:farm_slug>/weeks/<int:window_id>/pickup-list.<str:fmt>",
+        stock.pickup_list,
+        name="farm_pickup_list",
     ),
 ]

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -21,7 +21,7 @@ from farms.access import managed_farm, portal_context
 from farms.models import Farm, Product
 
 from .. import publishing, selectors
-from ..models import Offer, OrderWindow
+from ..models import Offer, OrderWindow, PickupDocument
 
 
 @dataclass
@@ -235,3 +235,23 @@ def grid_upload(request: AuthenticatedHttpRequest, farm_slug: str, window_id: in
     context["report_refused"] = sum(1 for o in report if not o.applied)
     status = 200 if context["report_refused"] == 0 else 422
     return render(request, "orders/stock/grid.html", context, status=status)
+
+
+@login_required
+def pickup_list(
+    request: AuthenticatedHttpRequest, farm_slug: str, window_id: int, fmt: str
+) -> FileResponse:
+    """The farm's pickup list of a closed window, as PDF or CSV."""
+    farm = managed_farm(request.user, farm_slug)
+    document = get_object_or_404(
+        PickupDocument, window_id=window_id, farm=farm, kind=PickupDocument.Kind.FARM_LIST
+    )
+    file = {"pdf": document.pdf, "csv": document.csv}.get(fmt)
+    if not file:
+        raise Http404
+    return FileResponse(
+        file.open("rb"),
+        as_attachment=fmt == "csv",
+        filename=(file.name or f"list.{fmt}").rsplit("/", 1)[-1],
+        content_type="application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8",
+    )
