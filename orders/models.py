@@ -1,10 +1,11 @@
 import os
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -33,6 +34,16 @@ class PrivateStorage(FileSystemStorage):
 private_storage = PrivateStorage()
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
 class CoopSettings(models.Model):
     """The co-op's own rules, set by coordinators in the admin (one row)."""
 
@@ -43,6 +54,23 @@ class CoopSettings(models.Model):
     )
     minimum_order_amount = models.DecimalField(
         _("minimum order amount"), max_digits=8, decimal_places=2, default=Decimal("0.00")
+    )
+    # The weekly rhythm: windows are created ahead from it (each can then be edited).
+    open_weekday = models.PositiveSmallIntegerField(
+        _("ordering opens on"), choices=Weekday.choices, default=Weekday.FRIDAY
+    )
+    open_time = models.TimeField(_("at"), default=time(8, 0))
+    close_weekday = models.PositiveSmallIntegerField(
+        _("ordering closes on"), choices=Weekday.choices, default=Weekday.TUESDAY
+    )
+    close_time = models.TimeField(_("at"), default=time(23, 59))
+    pickup_weekday = models.PositiveSmallIntegerField(
+        _("pickup day"), choices=Weekday.choices, default=Weekday.THURSDAY
+    )
+    weeks_ahead = models.PositiveSmallIntegerField(
+        _("weeks created ahead"),
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(12)],
     )
 
     class Meta:
@@ -55,6 +83,9 @@ class CoopSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(minimum_order_amount__gte=0), name="coopsettings_minimum_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(weeks_ahead__gte=2), name="coopsettings_two_weeks_ahead_at_least"
             ),
         ]
 
@@ -105,7 +136,9 @@ class OrderWindow(models.Model):
         ordering = ("-opens_at",)
         constraints = [
             models.CheckConstraint(
-                condition=Q(closes_at__gt=F("opens_at")), name="window_closes_after_it_opens"
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="window_closes_after_it_opens",
+                violation_error_message=_("The window must close after it opens."),
             ),
         ]
         indexes = [models.Index(fields=("status", "closes_at"), name="window_status_closes")]

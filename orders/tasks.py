@@ -11,6 +11,7 @@ from . import basket, closing, selectors, services
 def windows_tick() -> dict[str, list[int]]:
     """Open the windows whose time has come and close every window past its deadline."""
     now = timezone.now()
+    services.windows_plan(now=now)
     opened = [
         wid
         for wid in selectors.due_to_open_ids(now=now)

@@ -5,6 +5,17 @@ from .views import coordinator, stock
 app_name = "orders"
 urlpatterns = [
     path("coordinator/", coordinator.dashboard, name="coordinator"),
+    path("coordinator/schedule/", coordinator.schedule, name="coordinator_schedule"),
+    path(
+        "coordinator/windows/<int:window_id>/edit/",
+        coordinator.window_edit,
+        name="coordinator_window_edit",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/cancel/",
+        coordinator.window_cancel,
+        name="coordinator_window_cancel",
+    ),
     path(
         "coordinator/windows/<int:window_id>/", coordinator.window_detail, name="coordinator_window"
     ),
