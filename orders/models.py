@@ -146,6 +146,14 @@ class OrderWindow(models.Model):
     def __str__(self) -> str:
         return str(_("Week of %(date)s")) % {"date": self.pickup_date.isoformat()}
 
+    @property
+    def awaiting_close(self) -> bool:
+        """Past its deadline, but the closing job has not claimed it yet."""
+        return (
+            self.status in (self.Status.SCHEDULED, self.Status.OPEN)
+            and self.closes_at <= timezone.now()
+        )
+
     def accepts_orders(self, now: datetime | None = None) -> bool:
         """Whether customers and farmers may write now. Time decides, not the task."""
         now = now or timezone.now()

@@ -40,6 +40,6 @@ def test_main_pages_have_no_wcag_violation(browser, live_server, viewport, local
             results = axe.run(page, options=WCAG)
             if results.violations_count:
                 found[path] = results.generate_report()
-        assert found == {}
+        assert not found, "\n".join(f"{path}: {report}" for path, report in found.items())
     finally:
         context.close()
