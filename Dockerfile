@@ -2,10 +2,10 @@
 FROM python:3.13-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    VAR_DIR=/srv/var STATIC_ROOT=/srv/static MEDIA_ROOT=/srv/media
+    VAR_DIR=/srv/var STATIC_ROOT=/srv/static MEDIA_ROOT=/srv/media PRIVATE_ROOT=/srv/private
 WORKDIR /app
 
-RUN useradd --create-home --uid 1000 coop && mkdir -p /srv/var /srv/static /srv/media \
+RUN useradd --create-home --uid 1000 coop && mkdir -p /srv/var /srv/static /srv/media /srv/private \
     && chown -R coop /srv
 
 # Dependencies first, so a code change does not reinstall them.
