@@ -264,7 +264,7 @@ class Order(models.Model):
         BASKET = "basket", _("basket")
         CONFIRMED = "confirmed", _("confirmed")
         CANCELLED = "cancelled", _("cancelled")
-        LOCKED = "locked", _("locked")
+        LOCKED = "locked", _("to pick up")
         PICKED_UP = "picked_up", _("picked up")
         NOT_COLLECTED = "not_collected", _("not collected")
 
