@@ -174,15 +174,23 @@ def _store(
         farm=Farm.objects.get(pk=farm_id) if farm_id else None,
         pickup_point=PickupPoint.objects.get(pk=pickup_point_id) if pickup_point_id else None,
     )
-    for field_name in ("csv", "pdf"):
-        old = getattr(document, field_name)
-        if old:
-            old.delete(save=False)
+    # Old files go only once the new rows are committed: a rollback never leaves a row
+    # pointing at a deleted file.
+    stale = [f.name for f in (document.csv, document.pdf) if f.name]
     document.csv.save(f"{name}.csv", ContentFile(csv), save=False)
     if pdf:
         document.pdf.save(f"{name}.pdf", ContentFile(pdf), save=False)
     document.pages = pages
     document.save()
+    kept = {document.csv.name, document.pdf.name}
+    storage = document.csv.storage
+
+    def delete_stale() -> None:
+        for old in stale:
+            if old not in kept and storage.exists(old):
+                storage.delete(old)
+
+    transaction.on_commit(delete_stale)
     return document
 
 

@@ -92,8 +92,12 @@ def _file(document: PickupDocument, fmt: str) -> FileResponse:
         raise Http404
     name = file.name.rsplit("/", 1)[-1] if file.name else f"document.{fmt}"
     content_type = "application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8"
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     return FileResponse(
-        file.open("rb"), as_attachment=fmt == "csv", filename=name, content_type=content_type
+        handle, as_attachment=fmt == "csv", filename=name, content_type=content_type
     )
 
 

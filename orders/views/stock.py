@@ -249,8 +249,12 @@ def pickup_list(
     file = {"pdf": document.pdf, "csv": document.csv}.get(fmt)
     if not file:
         raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     return FileResponse(
-        file.open("rb"),
+        handle,
         as_attachment=fmt == "csv",
         filename=(file.name or f"list.{fmt}").rsplit("/", 1)[-1],
         content_type="application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8",

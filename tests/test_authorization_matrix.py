@@ -1,0 +1,775 @@
+"""The authorization matrix: every URL of the project, for six roles, read and written.
+
+How the matrix is built
+-----------------------
+- The URL conf is walked when this module is imported: ``url_patterns()`` goes through
+  ``get_resolver().url_patterns`` recursively, into every included resolver (ours,
+  allauth's ``accounts/``, the admin's ``admin/``, ``i18n/``...), and yields every
+  URLPattern with its full route.
+- A pattern is identified by its **view name**, ``namespace:name`` as ``reverse()`` takes
+  it (``baskets:order``, ``admin:index``, ``account_login``, ``set_language``); a
+  pattern without a name is identified by its **full route** as ``ResolverMatch.route``
+  shows it (``admin/auth/group/<path:object_id>/``, ``^media/(?P<path>.*)$``).
+- Every pattern must be in EXPECT (our URLs, and a concrete sample of third-party ones)
+  or be covered by one of the rules for third-party trees (``THIRD_PARTY``: the admin,
+  the rest of allauth, the media files served in development).
+  ``test_every_url_pattern_is_in_the_matrix`` fails naming any pattern in neither: when
+  you add a URL, add its rows to EXPECT (and to WRITERS / POST_DATA if it writes).
+- URL arguments are filled with real objects of the ``world`` fixture, by argument name
+  (ARGUMENTS, or OVERRIDES for one pattern): objects owned by someone are those of farm
+  X and of customer A. Each URL built is resolved back and must land on its own pattern.
+
+What each case checks
+---------------------
+For a (pattern, method, role): the status (LOGIN = a 302 to
+``/accounts/login/?next=<the URL>``; ADMIN_LOGIN the same to the admin's login page; a
+bare 302 = a redirect anywhere else than a login page). And the database: a request by
+a role not in WRITERS (every GET, and most POSTs) leaves every table as it was; a POST
+by a writer does change it (else its data would prove nothing), yet leaves what is not
+its own alone (GUARDED): customer A's orders (coordinators may mark and cut them, in
+their own area), farm X and its catalogue (farm X's farmer and coordinators only).
+
+Roles: customers A and B are plain users; farmer X / farmer Y are members of farms X /
+Y; the coordinator is in the group settings.COORDINATORS_GROUP and is not staff.
+
+Speed: the world is built once for the module and each test runs in a savepoint of it;
+each role's session is opened once. The whole file runs in about ten seconds.
+"""
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.http import QueryDict
+from django.http.response import HttpResponseBase
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+
+from accounts.models import User
+from farms.models import Category, Farm, FarmMember, Product, TaxClass, Unit
+from orders import basket as basket_service
+from orders.forms import RhythmForm
+from orders.models import (
+    CoopSettings,
+    Offer,
+    Order,
+    OrderLine,
+    OrderWindow,
+    PickupDocument,
+    PickupPoint,
+    PickupSlot,
+)
+from tests import factories
+
+ROLES = ("anonymous", "customer_a", "customer_b", "farmer_x", "farmer_y", "coordinator")
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+MANAGE_X = frozenset({"farmer_x", "coordinator"})
+
+Status = int | str
+LOGIN = "302 to /accounts/login/?next=<url>"
+ADMIN_LOGIN = "302 to /admin/login/?next=<url>"
+Row = tuple[Status, Status, Status, Status, Status, Status]
+
+
+def every(status: Status) -> Row:
+    return (status,) * 6  # type: ignore[return-value]
+
+
+# fmt: off
+# (pattern, method): statuses of (anonymous, customer_a, customer_b, farmer_x, farmer_y,
+# coordinator), with the objects of farm X / customer A in the URL.
+EXPECT: dict[tuple[str, str], Row] = {
+    # --- Monitoring and language switch: public, write nothing.
+    ("healthz", "GET"): every(200),
+    ("healthz", "POST"): every(405),
+    ("set_language", "GET"): every(302),
+    ("set_language", "POST"): every(302),  # sets a cookie, nothing in the database
+    # --- allauth, a concrete sample (the rest: THIRD_PARTY below).
+    ("account_login", "GET"): (200, 302, 302, 302, 302, 302),  # signed in: sent home
+    ("account_login", "POST"): (200, 302, 302, 302, 302, 302),  # a wrong password
+    ("account_signup", "GET"): (200, 302, 302, 302, 302, 302),
+    ("account_signup", "POST"): (200, 302, 302, 302, 302, 302),  # passwords differ
+    ("account_reset_password", "GET"): every(200),
+    ("account_reset_password", "POST"): every(302),  # mails customer A, writes nothing
+    ("account_email", "GET"): (LOGIN, 200, 200, 200, 200, 200),
+    ("account_email", "POST"): (LOGIN, 302, 302, 302, 302, 302),  # remove A's address
+    ("account_logout", "GET"): (302, 200, 200, 200, 200, 200),  # signed in: confirm page
+    ("account_logout", "POST"): every(302),
+    # --- farms: the public directory, the farmer portal (404 outside one's farms).
+    ("farms:directory", "GET"): every(200),
+    ("farms:directory", "POST"): every(200),
+    ("farms:portal", "GET"): (LOGIN, 403, 403, 302, 302, 302),  # to the farm's home
+    ("farms:portal", "POST"): (LOGIN, 403, 403, 302, 302, 302),
+    ("farms:profile", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("farms:profile", "POST"): (LOGIN, 404, 404, 302, 404, 302),
+    ("farms:products", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("farms:products", "POST"): every(405),
+    ("farms:product_create", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("farms:product_create", "POST"): (LOGIN, 404, 404, 302, 404, 302),
+    ("farms:product_edit", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("farms:product_edit", "POST"): (LOGIN, 404, 404, 302, 404, 302),
+    # --- orders: the coordinator's area (403), the farm's weekly stock (404).
+    ("orders:coordinator", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator", "POST"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_schedule", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_schedule", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("orders:coordinator_window_edit", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_window_edit", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("orders:coordinator_window_cancel", "GET"): every(405),
+    ("orders:coordinator_window_cancel", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("orders:coordinator_window", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_window", "POST"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_progress", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_progress", "POST"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_close", "GET"): every(405),
+    ("orders:coordinator_close", "POST"): (LOGIN, 403, 403, 403, 403, 409),  # not yet due
+    ("orders:coordinator_shortage", "GET"): every(405),
+    ("orders:coordinator_shortage", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("orders:coordinator_document", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_document", "POST"): (LOGIN, 403, 403, 403, 403, 200),
+    ("orders:coordinator_pickup", "GET"): every(405),
+    ("orders:coordinator_pickup", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("orders:farm_home", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:farm_home", "POST"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:stock_grid", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:stock_grid", "POST"): (LOGIN, 404, 404, 302, 404, 302),
+    ("orders:stock_counts", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:stock_counts", "POST"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:stock_csv", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:stock_csv", "POST"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:stock_upload", "GET"): every(405),
+    ("orders:stock_upload", "POST"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:farm_pickup_list", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("orders:farm_pickup_list", "POST"): (LOGIN, 404, 404, 200, 404, 200),
+    # --- baskets: public shop pages; each customer's own basket and orders.
+    ("baskets:home", "GET"): every(200),
+    ("baskets:home", "POST"): every(200),
+    ("baskets:shop", "GET"): every(200),
+    ("baskets:shop", "POST"): every(200),
+    ("baskets:farm", "GET"): every(200),
+    ("baskets:farm", "POST"): every(200),
+    ("baskets:basket", "GET"): (LOGIN, 200, 200, 200, 200, 200),
+    ("baskets:basket", "POST"): (LOGIN, 200, 200, 200, 200, 200),
+    ("baskets:line_update", "GET"): every(405),
+    ("baskets:line_update", "POST"): (LOGIN, 302, 302, 302, 302, 302),  # one's own basket
+    ("baskets:repeat", "GET"): every(405),
+    ("baskets:repeat", "POST"): (LOGIN, 302, 302, 302, 302, 302),
+    ("baskets:checkout", "GET"): (LOGIN, 200, 200, 302, 302, 302),  # empty basket: to shop
+    ("baskets:checkout", "POST"): (LOGIN, 302, 302, 302, 302, 302),
+    ("baskets:my_orders", "GET"): (LOGIN, 200, 200, 200, 200, 200),
+    ("baskets:my_orders", "POST"): (LOGIN, 200, 200, 200, 200, 200),
+    ("baskets:order", "GET"): (LOGIN, 200, 404, 404, 404, 404),
+    ("baskets:order", "POST"): (LOGIN, 200, 404, 404, 404, 404),
+    ("baskets:order_cancel", "GET"): every(405),
+    ("baskets:order_cancel", "POST"): (LOGIN, 302, 404, 404, 404, 404),
+}
+# fmt: on
+
+# Roles whose POST to the pattern writes (their own data): it must change the database.
+# Everyone else's requests, and every GET, must leave it as it was.
+WRITERS: dict[str, frozenset[str]] = {
+    "farms:profile": MANAGE_X,
+    "farms:product_create": MANAGE_X,
+    "farms:product_edit": MANAGE_X,
+    "orders:stock_grid": MANAGE_X,
+    "orders:stock_upload": MANAGE_X,
+    "orders:coordinator_schedule": frozenset({"coordinator"}),
+    "orders:coordinator_window_edit": frozenset({"coordinator"}),
+    "orders:coordinator_window_cancel": frozenset({"coordinator"}),  # it has no order yet
+    "orders:coordinator_shortage": frozenset({"coordinator"}),
+    "orders:coordinator_pickup": frozenset({"coordinator"}),
+    "baskets:line_update": SIGNED_IN,  # each into their own basket
+    "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
+    "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
+    "baskets:order_cancel": frozenset({"customer_a"}),
+}
+
+# Patterns whose (whole) tree is covered by a rule rather than by rows of EXPECT.
+ALLAUTH_SKIPPED = {
+    "account_confirm_email": "needs the key mailed at signup: a made-up key only shows "
+    "the 'invalid link' page",
+    "account_reset_password_from_key": "needs the uid and token mailed for a reset: a "
+    "made-up one only shows the 'bad token' page",
+}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str  # "namespace:name", or the full route of a pattern without a name
+    route: str  # the full route, as ResolverMatch.route shows it
+    namespace: str
+    view: str  # the dotted path of the view
+
+
+def _join(route1: str, route2: str) -> str:
+    """Join routes as django.urls.resolvers.URLResolver._join_route does."""
+    return route2 if not route1 else route1 + route2.removeprefix("^")
+
+
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str, namespaces: tuple[str, ...]
+) -> Iterator[Pattern]:
+    for entry in patterns:
+        route = _join(prefix, str(entry.pattern))
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _walk(entry.url_patterns, route, inner)
+        else:
+            key = ":".join((*namespaces, entry.name)) if entry.name else route
+            yield Pattern(key, route, ":".join(namespaces), entry.lookup_str)
+
+
+def url_patterns() -> list[Pattern]:
+    return list(_walk(get_resolver().url_patterns, "", ()))
+
+
+PATTERNS = url_patterns()
+
+
+def is_admin(p: Pattern) -> bool:
+    return p.namespace == "admin"
+
+
+def is_allauth(p: Pattern) -> bool:
+    return p.view.startswith("allauth.")
+
+
+def is_media(p: Pattern) -> bool:
+    """The files under MEDIA_URL, served by Django only when DEBUG is on."""
+    return p.view == "django.views.static.serve"
+
+
+THIRD_PARTY: dict[str, Callable[[Pattern], bool]] = {
+    "admin": is_admin,
+    "allauth": is_allauth,
+    "media": is_media,
+}
+
+
+def in_expect(p: Pattern) -> bool:
+    return any((p.key, method) in EXPECT for method in ("GET", "POST"))
+
+
+def rule_of(p: Pattern) -> str | None:
+    return next((name for name, covers in THIRD_PARTY.items() if covers(p)), None)
+
+
+# --- The world --------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User | None]
+    farm_x: Farm
+    farm_y: Farm
+    product_x: Product
+    product_y: Product
+    window: OrderWindow  # open now
+    upcoming: OrderWindow
+    previous: OrderWindow  # closed last week
+    last_week_offer: Offer  # farm X's, in the closed window
+    last_week_order_a: Order  # customer A's, picked up
+    pickup_list_x: PickupDocument  # farm X's list of last week
+    offer_x: Offer  # in the open window
+    offer_y: Offer
+    order_a: Order  # customer A's basket in the open window, one line
+    order_b: Order  # customer B's, one line too
+    point: PickupPoint
+    private_root: str
+    sessions: dict[str, str]  # role: session key
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits_from_other_tests() -> None:
+    """allauth counts logins and resets in the cache: start each test afresh."""
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def _world(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The world is built once, in a transaction rolled back after the module; each test
+    runs in a savepoint of it (pytest-django's `db`), so no test sees another's writes."""
+    files = override_settings(
+        PRIVATE_ROOT=tmp_path_factory.mktemp("private"),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],  # as conftest
+    )
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        files.enable()
+        outer.__enter__()
+        world = build_world()
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+        files.disable()
+
+
+@pytest.fixture
+def world(_world: World, db: None, settings: Any) -> World:
+    """The module's world, its private files copied to this test's PRIVATE_ROOT (a test
+    may rebuild the lists: the next one finds them as they were)."""
+    shutil.copytree(_world.private_root, settings.PRIVATE_ROOT, dirs_exist_ok=True)
+    return _world
+
+
+def build_world() -> World:
+    now = timezone.now()
+    CoopSettings.load()  # created once here, not by the first page that reads it
+    farm_x = factories.farm(name="Ferme X", slug="ferme-x")
+    farm_y = factories.farm(name="Ferme Y", slug="ferme-y")
+    coordinator = factories.coordinator()
+    assert not coordinator.is_staff
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "customer_a": factories.user(email="a@example.org"),
+        "customer_b": factories.user(email="b@example.org"),
+        "farmer_x": factories.farmer(farm_=farm_x, email="fx@example.org"),
+        "farmer_y": factories.farmer(farm_=farm_y, email="fy@example.org"),
+        "coordinator": coordinator,
+    }
+    product_x = factories.product(farm_=farm_x, name="Carottes X", unit=Unit.BUNCH)
+    product_y = factories.product(farm_=farm_y, name="Miel Y", unit=Unit.EACH)
+    window = factories.window()
+    upcoming = factories.window(open_now=False)
+    previous = factories.window(
+        opens_at=now - timedelta(days=10),
+        closes_at=now - timedelta(days=6),
+        pickup_date=(now - timedelta(days=4)).date(),
+        status=OrderWindow.Status.CLOSED,
+    )
+    offer_x = factories.offer(window_=window, product_=product_x)
+    offer_y = factories.offer(window_=window, product_=product_y)
+    factories.offer(window_=upcoming, product_=product_x)
+    last_week = factories.offer(window_=previous, product_=product_x)
+    picked_up = factories.order(
+        window_=previous, customer=users["customer_a"], status=Order.Status.PICKED_UP
+    )
+    OrderLine.objects.create(
+        order=picked_up,
+        offer=last_week,
+        quantity=3,
+        unit_price=last_week.price,
+        tax_class=product_x.tax_class,
+    )
+    Offer.objects.filter(pk=last_week.pk).update(remaining=7)
+    pickup_list_x = PickupDocument(window=previous, kind=PickupDocument.Kind.FARM_LIST, farm=farm_x)
+    pickup_list_x.csv.save("ferme-x.csv", ContentFile(b"product,quantity\nCarottes X,3\n"))
+    point = factories.pickup_point(name="Marché Jean-Talon")
+    other_point = factories.pickup_point(name="Église Saint-Denis")
+    PickupSlot.objects.create(
+        pickup_point=other_point,
+        starts_at=other_point.opens_at,
+        ends_at=other_point.closes_at,
+        capacity=10,
+    )
+    for role, offer, quantity in (("customer_a", offer_x, 2), ("customer_b", offer_y, 1)):
+        customer = users[role]
+        assert customer is not None
+        basket_service.basket_line_set(
+            customer_id=customer.pk, offer_id=offer.pk, quantity=quantity, now=now
+        )
+    return World(
+        users=users,
+        farm_x=farm_x,
+        farm_y=farm_y,
+        product_x=product_x,
+        product_y=product_y,
+        window=window,
+        upcoming=upcoming,
+        previous=previous,
+        last_week_offer=last_week,
+        last_week_order_a=picked_up,
+        pickup_list_x=pickup_list_x,
+        offer_x=offer_x,
+        offer_y=offer_y,
+        order_a=Order.objects.get(window=window, customer=users["customer_a"]),
+        order_b=Order.objects.get(window=window, customer=users["customer_b"]),
+        point=point,
+        private_root=str(settings.PRIVATE_ROOT),
+        sessions={role: session_of(user) for role, user in users.items() if user},
+    )
+
+
+def session_of(user: User) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+# URL arguments by name. Our URLs get the objects of farm X and customer A; the window
+# of the stock pages is the upcoming one (the week farmers fill).
+ARGUMENTS: dict[str, Callable[[World], object]] = {
+    "farm_slug": lambda w: w.farm_x.slug,
+    "slug": lambda w: w.farm_x.slug,  # baskets:farm, a farm's public page
+    "product_id": lambda w: w.product_x.pk,
+    "window_id": lambda w: w.upcoming.pk,
+    "offer_id": lambda w: w.offer_x.pk,
+    "order_id": lambda w: w.order_a.pk,
+    "document_id": lambda w: w.pickup_list_x.pk,
+    "fmt": lambda w: "csv",
+    # The admin's, allauth's and the media server's.
+    "object_id": lambda w: w.order_a.pk,
+    "id": lambda w: w.order_a.customer_id,
+    "content_type_id": lambda w: ContentType.objects.get_for_model(Order).pk,
+    "app_label": lambda w: "orders",
+    "url": lambda w: "no-such-page/",
+    "path": lambda w: "no-such-file.png",
+    "key": lambda w: "not-a-real-key",
+    "uidb36": lambda w: "1",
+}
+
+
+# Where one pattern needs another object than ARGUMENTS gives.
+def last_week(w: World) -> object:
+    return w.previous.pk
+
+
+OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
+    # The coordinator's pages of a closed week (the upcoming week for "close now", which
+    # is refused as not yet due: a due one would queue a real Celery task).
+    "orders:coordinator_window": {"window_id": last_week},
+    "orders:coordinator_progress": {"window_id": last_week},
+    "orders:coordinator_shortage": {"window_id": last_week},
+    "orders:coordinator_pickup": {"order_id": lambda w: w.last_week_order_a.pk},
+    "orders:farm_pickup_list": {"window_id": last_week},
+}
+
+
+def _profile_data(w: World) -> dict[str, Any]:
+    return {
+        "name": "Ferme X renommée",
+        "town": "Compton",
+        "region": "estrie",
+        "description": "",
+        "practices": "",
+        "email": "x@example.org",
+        "phone": "",
+        "website": "",
+        "language": "fr-ca",
+    }
+
+
+def _product_data(name: str, price: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "category": Category.VEGETABLES,
+        "description": "",
+        "unit": Unit.BUNCH,
+        "package_size": "",
+        "price": price,
+        "tax_class": TaxClass.ZERO_RATED,
+        "is_active": "on",
+        "default_quantity": "12",
+    }
+
+
+def _csv(w: World) -> dict[str, Any]:
+    content = f"product_id,quantity,price\n{w.product_x.pk},41,9\n".encode()
+    return {"file": SimpleUploadedFile("stock.csv", content, content_type="text/csv")}
+
+
+def _rhythm(w: World) -> dict[str, Any]:
+    rhythm = CoopSettings.load()
+    return {
+        **{field: getattr(rhythm, field) for field in RhythmForm.base_fields},
+        "basket_hold_minutes": rhythm.basket_hold_minutes + 15,
+    }
+
+
+def _window_dates(w: World) -> dict[str, Any]:
+    def local(moment: datetime) -> str:
+        return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+    return {
+        "opens_at": local(w.upcoming.opens_at),
+        "closes_at": local(w.upcoming.closes_at),
+        "pickup_date": w.upcoming.pickup_date.isoformat(),
+        "note": "Apportez vos sacs.",
+    }
+
+
+# What each POST sends: what an allowed role would really send (so that the database
+# check of the refused roles proves something), never anything destructive.
+POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
+    "set_language": lambda w: {"language": "en", "next": "/"},
+    "account_login": lambda w: {"login": "a@example.org", "password": "not-the-password"},
+    "account_signup": lambda w: {
+        "email": "new@example.org",
+        "password1": "a-Long-enough-pass-1",
+        "password2": "another-Long-pass-2",
+    },
+    "account_reset_password": lambda w: {"email": "a@example.org"},
+    "account_email": lambda w: {"action_remove": "", "email": "a@example.org"},
+    "farms:profile": _profile_data,
+    "farms:product_create": lambda w: _product_data("Tomates", "4.50"),
+    "farms:product_edit": lambda w: _product_data(w.product_x.name, "9.99"),
+    "orders:stock_grid": lambda w: {f"q-{w.product_x.pk}": "40", f"p-{w.product_x.pk}": "9,99"},
+    "orders:stock_upload": _csv,
+    "orders:coordinator_schedule": _rhythm,
+    "orders:coordinator_window_edit": _window_dates,
+    "orders:coordinator_shortage": lambda w: {"offer": w.last_week_offer.pk, "units": "1"},
+    "orders:coordinator_pickup": lambda w: {"picked_up": "0"},
+    "baskets:line_update": lambda w: {"quantity": "3"},
+    "baskets:checkout": lambda w: {"pickup_point": w.point.pk, "language": "fr-ca"},
+}
+
+
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _fill(route: str, values: Callable[[str], object]) -> str:
+    """The path of a route, its <converters> and (?P<groups>) replaced by values."""
+    out: list[str] = []
+    i = 0
+    while i < len(route):
+        if route.startswith("(?P<", i):
+            name = route[i + 4 : route.index(">", i)]
+            depth, i = 1, i + 1
+            while depth:  # to the group's closing parenthesis
+                depth += {"(": 1, ")": -1}.get(route[i], 0)
+                i += 2 if route[i] == "\\" else 1
+            out.append(str(values(name)))
+        elif match := _CONVERTER.match(route, i):
+            out.append(str(values(match.group(1))))
+            i = match.end()
+        elif route[i] in "^$":
+            i += 1
+        elif route[i] == "\\":
+            out.append(route[i + 1])
+            i += 2
+        else:
+            out.append(route[i])
+            i += 1
+    return "/" + "".join(out)
+
+
+def url_of(pattern: Pattern, world: World) -> str:
+    def value(name: str) -> object:
+        fill = {**ARGUMENTS, **OVERRIDES.get(pattern.key, {})}.get(name)
+        if fill is None:
+            pytest.fail(
+                f"{pattern.key}: no value for the URL argument {name!r}: add it to ARGUMENTS"
+            )
+        return fill(world)
+
+    url = _fill(pattern.route, value)
+    match = resolve(url)
+    found = match.view_name if match.url_name else match.route
+    assert found == pattern.key, f"{url} was built for {pattern.key} but resolves to {found}"
+    return url
+
+
+# --- What a request changed -------------------------------------------------------------
+
+NOT_COMPARED = {"sessions.Session"}  # signing in and out rotates sessions
+
+
+TABLES = sorted(
+    model._meta.db_table
+    for model in apps.get_models(include_auto_created=True)
+    if model._meta.label not in NOT_COMPARED
+)
+
+
+def database_state() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (raw SQL: ten times quicker than the ORM here)."""
+    state = {}
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608
+            state[table] = cursor.fetchall()
+    return state
+
+
+def changed_tables(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(label for label in before if before[label] != after[label])
+
+
+def customer_a_orders(w: World) -> list[tuple[Any, ...]]:
+    orders = Order.objects.filter(customer=w.users["customer_a"]).order_by("pk")
+    lines = OrderLine.objects.filter(order__in=orders).order_by("pk")
+    return [*orders.values_list(), *lines.values_list()]
+
+
+def farm_x_rows(w: World) -> list[tuple[Any, ...]]:
+    return [
+        *Farm.objects.filter(pk=w.farm_x.pk).values_list(),
+        *Product.objects.filter(farm=w.farm_x).order_by("pk").values_list(),
+        *FarmMember.objects.filter(farm=w.farm_x).order_by("pk").values_list(),
+        *Farm.certifications.through.objects.filter(farm=w.farm_x).values_list(),
+    ]
+
+
+# Who alone may change what: (rows, roles allowed to change them).
+def may_change_a_orders(key: str, role: str) -> bool:
+    """Customer A; and coordinators on pickup day, in their own area (pickups, shortages)."""
+    return role == "customer_a" or (role == "coordinator" and key.startswith("orders:coordinator"))
+
+
+def may_change_farm_x(key: str, role: str) -> bool:
+    return role in MANAGE_X
+
+
+# What a writer's POST must leave alone unless it may change it: (rows, who may).
+GUARDED: dict[str, tuple[Callable[[World], list[tuple[Any, ...]]], Callable[[str, str], bool]]] = {
+    "customer A's orders and lines": (customer_a_orders, may_change_a_orders),
+    "farm X, its members and catalogue": (farm_x_rows, may_change_farm_x),
+}
+
+
+def status_problem(response: HttpResponseBase, expected: Status, url: str) -> str | None:
+    """What is wrong with the response, or None."""
+    got = response.status_code
+    location = response.get("Location", "")
+    if expected in (LOGIN, ADMIN_LOGIN):
+        login = reverse("account_login") if expected == LOGIN else reverse("admin:login")
+        query = QueryDict(mutable=True)
+        query["next"] = url
+        wanted = f"{login}?{query.urlencode(safe='/')}"
+        if (got, location) != (302, wanted):
+            return f"expected a 302 to {wanted}, got {got} {location}".rstrip()
+        return None
+    if got != expected:
+        return f"expected {expected}, got {got} {location}".rstrip()
+    if got == 302 and location.startswith((reverse("account_login"), reverse("admin:login"))):
+        return f"expected a 302 elsewhere than a login page, got one to {location}"
+    return None
+
+
+def sign_in(client: Client, world: World, role: str) -> None:
+    """The role's session, opened once for the module (force_login each time is slow)."""
+    if role in world.sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+
+
+def request(client: Client, method: str, url: str, data: dict[str, Any]) -> HttpResponseBase:
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data)
+
+
+# --- The tests --------------------------------------------------------------------------
+
+
+def test_every_url_pattern_is_in_the_matrix() -> None:
+    missing = [p for p in PATTERNS if not in_expect(p) and rule_of(p) is None]
+    assert not missing, "URL patterns with no entry in the authorization matrix:\n" + "\n".join(
+        f"  {p.key!r} (route {p.route!r}, view {p.view}): add its rows to EXPECT" for p in missing
+    )
+    ours = [p for p in PATTERNS if rule_of(p) is None]
+    keys = [p.key for p in ours]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    assert not twice, f"patterns sharing one name, so one row for two URLs: {twice}"
+    no_post = [p.key for p in ours if (p.key, "POST") not in EXPECT]
+    assert not no_post, f"patterns with no POST row (405 if they refuse POST): {no_post}"
+    stale = sorted({key for key, _ in EXPECT} - {p.key for p in PATTERNS})
+    assert not stale, f"rows of EXPECT for patterns that no longer exist: {stale}"
+    allauth = {p.key for p in PATTERNS if is_allauth(p)}
+    assert set(ALLAUTH_SKIPPED) <= allauth, "ALLAUTH_SKIPPED names a URL allauth lacks"
+    assert any(map(is_admin, PATTERNS)), "the admin rule covers nothing: is it still wired?"
+
+
+MATRIX = [
+    pytest.param(p.key, method, id=f"{p.key}-{method}")
+    for p in PATTERNS
+    for method in ("GET", "POST")
+    if (p.key, method) in EXPECT
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("key", "method"), MATRIX)
+def test_url(client: Client, world: World, key: str, method: str, role: str) -> None:
+    pattern = next(p for p in PATTERNS if p.key == key)
+    url = url_of(pattern, world)
+    expected = dict(zip(ROLES, EXPECT[key, method], strict=True))[role]
+    data = POST_DATA.get(key, lambda w: {})(world) if method == "POST" else {}
+    sign_in(client, world, role)
+    before = database_state()
+    writer = method == "POST" and role in WRITERS.get(key, ())
+    guarded = {what: rows(world) for what, (rows, _) in GUARDED.items() if writer}
+
+    response = request(client, method, url, data)
+
+    problem = status_problem(response, expected, url)
+    assert problem is None, f"{method} {url} ({key}) as {role}: {problem}"
+    changed = changed_tables(before, database_state())
+    if not writer:
+        assert not changed, f"{method} {url} ({key}) as {role} changed {changed}"
+        return
+    assert changed, f"POST {url} as {role} (a writer) changed nothing: fix POST_DATA"
+    for what, (rows, may_change) in GUARDED.items():
+        if not may_change(key, role):
+            assert rows(world) == guarded[what], f"{method} {url} as {role} changed {what}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_admin_is_for_staff_only(client: Client, world: World, role: str) -> None:
+    """Every admin URL: none of the six roles is staff (coordinators neither), so each is
+    sent to the admin's login page, sees no data and changes nothing. The login page
+    itself shows its form (200); logging out sends to the admin's index."""
+    sign_in(client, world, role)
+    before = database_state()
+    problems = []
+    for pattern in filter(is_admin, PATTERNS):
+        url = url_of(pattern, world)
+        for method in ("GET", "POST"):
+            expected: Status = {"admin:login": 200, "admin:logout": 302}.get(
+                pattern.key, ADMIN_LOGIN
+            )
+            response = request(client, method, url, {"username": "x", "password": "y"})
+            if problem := status_problem(response, expected, url):
+                problems.append(f"{method} {url} ({pattern.key}): {problem}")
+            elif pattern.key == "admin:logout" and response["Location"] != reverse("admin:index"):
+                problems.append(f"{method} {url}: sent to {response['Location']}")
+    assert not problems, f"as {role}:\n" + "\n".join(problems)
+    assert not changed_tables(before, database_state()), f"the admin, as {role}, wrote"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_rest_of_allauth_is_reachable_by_all(client: Client, world: World, role: str) -> None:
+    """allauth pages outside EXPECT: GET answers 200, or 302 (to the login page, or away
+    from pages meant for signed-out people), never 403/404/500, and writes nothing.
+    ALLAUTH_SKIPPED lists those left out, and why."""
+    sign_in(client, world, role)
+    before = database_state()
+    problems = []
+    for pattern in filter(is_allauth, PATTERNS):
+        if in_expect(pattern) or pattern.key in ALLAUTH_SKIPPED:
+            continue
+        url = url_of(pattern, world)
+        if (status := client.get(url).status_code) not in (200, 302):
+            problems.append(f"GET {url} ({pattern.key}): {status}")
+    assert not problems, f"as {role}:\n" + "\n".join(problems)
+    assert not changed_tables(before, database_state()), f"allauth, as {role}, wrote"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_media_files_in_development(client: Client, world: World, role: str) -> None:
+    """DEBUG only: Django serves MEDIA_ROOT (product and farm photos, public by design)
+    to everyone; a missing file is a 404 for all."""
+    media = [p for p in PATTERNS if is_media(p)]
+    if not media:
+        pytest.skip("no media URL: DEBUG was off when the URL conf was imported")
+    sign_in(client, world, role)
+    for pattern in media:
+        url = url_of(pattern, world)
+        assert url.startswith(settings.MEDIA_URL)
+        for method in ("GET", "POST"):
+            response = request(client, method, url, {})
+            assert response.status_code == 404, f"{method} {url} as {role}"
