@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 from farms.models import Category, Certification, Farm
 from orders import pricing
@@ -161,3 +162,16 @@ def orders_with_totals(*, customer_id: int) -> list[tuple[Order, pricing.Totals]
         )
         for o in orders
     ]
+
+
+def decorate_offers(offers: Iterable[Offer]) -> None:
+    """Attach each offer's form action and farm link, built once per page instead of
+    one URL reversal per card (the shop renders hundreds of cards)."""
+    action = reverse("baskets:line_update", args=[0]).removesuffix("0/")
+    farm_urls: dict[int, str] = {}
+    for offer in offers:
+        farm = offer.product.farm
+        if farm.pk not in farm_urls:
+            farm_urls[farm.pk] = farm.get_absolute_url()
+        offer.action_url = f"{action}{offer.pk}/"  # type: ignore[attr-defined]
+        offer.farm_url = farm_urls[farm.pk]  # type: ignore[attr-defined]

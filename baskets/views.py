@@ -83,6 +83,7 @@ def shop(request: HttpRequest) -> HttpResponse:
             % {"items": ", ".join(f"{i['quantity']} × {i['product']}" for i in items)},
         )
     shown = selectors.filter_offers(offers, filters)
+    selectors.decorate_offers(shown)
     context.update(
         groups=selectors.group_by_category(shown),
         shown_count=len(shown),
@@ -139,6 +140,7 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
             messages.warning(request, result.message)
         return redirect(back)
     offer.refresh_from_db(fields=["remaining"])
+    selectors.decorate_offers([offer])
     basket = selectors.basket_of(customer_id=request.user.pk, window=offer.window)
     context = {
         "offer": offer,
