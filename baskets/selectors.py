@@ -4,10 +4,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
-from farms.models import Category, Certification, Farm
+from farms.models import Category, Farm
 from orders import pricing
 from orders.models import Offer, Order, OrderLine, OrderWindow
 
@@ -31,18 +31,39 @@ class ShopFilters:
         return bool(self.q or self.farm or self.category or self.certification)
 
 
+SHOP_FIELDS = (
+    "quantity", "remaining", "price", "updated_at", "window_id", "product_id",
+    "product__name", "product__category", "product__description", "product__unit",
+    "product__package_size", "product__tax_class", "product__updated_at", "product__farm_id",
+    "product__farm__name", "product__farm__slug",
+)  # fmt: skip
+
+
 def window_offers(*, window: OrderWindow) -> QuerySet[Offer]:
+    """The window's offers with only what a card shows (farms' long texts stay behind)."""
     return (
         Offer.objects.filter(window=window, quantity__gt=0)
         .select_related("product__farm")
-        .prefetch_related(
-            Prefetch("product__farm__certifications", queryset=Certification.objects.all())
-        )
+        .only(*SHOP_FIELDS)
         .order_by("product__category", "product__name", "product__farm__name")
     )
 
 
-def filter_offers(offers: Iterable[Offer], filters: ShopFilters) -> list[Offer]:
+def farm_certifications(*, farm_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """(slug, name) of each farm's certifications, in one query."""
+    through = Farm.certifications.through
+    result: dict[int, list[tuple[str, str]]] = {}
+    rows = through.objects.filter(farm_id__in=set(farm_ids)).values_list(
+        "farm_id", "certification__slug", "certification__name"
+    )
+    for farm_id, slug, name in rows:
+        result.setdefault(farm_id, []).append((slug, name))
+    return result
+
+
+def filter_offers(
+    offers: Iterable[Offer], filters: ShopFilters, certifications: dict[int, list[tuple[str, str]]]
+) -> list[Offer]:
     """Filter in Python: the window's offers are loaded once (a few hundred rows), and
     accent-insensitive search then works the same on SQLite and PostgreSQL."""
     words = fold(filters.q).split()
@@ -55,7 +76,7 @@ def filter_offers(offers: Iterable[Offer], filters: ShopFilters) -> list[Offer]:
         if filters.category and product.category != filters.category:
             continue
         if filters.certification and filters.certification not in {
-            c.slug for c in product.farm.certifications.all()
+            slug for slug, _name in certifications.get(product.farm_id, [])
         }:
             continue
         if words:
@@ -119,21 +140,24 @@ def basket_of(*, customer_id: int | None, window: OrderWindow | None) -> Basket:
     return Basket(order=order, lines=lines)
 
 
-def shop_choices(*, offers: Iterable[Offer]) -> dict[str, list[tuple[str, str]]]:
+def shop_choices(
+    *, offers: Iterable[Offer], certifications: dict[int, list[tuple[str, str]]]
+) -> dict[str, list[tuple[str, str]]]:
     """The filter menus, from the offers already loaded (no extra query)."""
     farms: dict[str, str] = {}
-    certifications: dict[str, str] = {}
+    certs: dict[str, str] = {}
+    certifications_of = certifications
     categories: set[str] = set()
     for offer in offers:
         farm: Farm = offer.product.farm
         farms[farm.slug] = farm.name
         categories.add(offer.product.category)
-        for cert in farm.certifications.all():
-            certifications[cert.slug] = cert.name
+        for slug, name in certifications_of.get(farm.pk, []):
+            certs[slug] = name
     return {
         "farms": sorted(farms.items(), key=lambda kv: fold(kv[1])),
         "categories": [(k, str(v)) for k, v in Category.choices if k in categories],
-        "certifications": sorted(certifications.items(), key=lambda kv: fold(kv[1])),
+        "certifications": sorted(certs.items(), key=lambda kv: fold(kv[1])),
     }
 
 

@@ -23,6 +23,7 @@ from orders import selectors as market
 from orders.models import Offer, Order, PickupPoint
 
 from . import emails, selectors
+from .cards import render_cards
 from .forms import CheckoutForm, LineForm
 
 logger = logging.getLogger(__name__)
@@ -82,15 +83,21 @@ def shop(request: HttpRequest) -> HttpResponse:
             _("Your basket was idle, so its units went back on sale: %(items)s.")
             % {"items": ", ".join(f"{i['quantity']} × {i['product']}" for i in items)},
         )
-    shown = selectors.filter_offers(offers, filters)
+    certifications = selectors.farm_certifications(farm_ids={o.product.farm_id for o in offers})
+    shown = selectors.filter_offers(offers, filters, certifications)
     selectors.decorate_offers(shown)
+    next_url = request.get_full_path()
+    cards = render_cards(
+        request=request, offers=shown, quantities=basket.quantities, next_url=next_url
+    )
     context.update(
         groups=selectors.group_by_category(shown),
         shown_count=len(shown),
-        choices=selectors.shop_choices(offers=offers),
+        choices=selectors.shop_choices(offers=offers, certifications=certifications),
         basket=basket,
         quantities=basket.quantities,
-        next_url=request.get_full_path(),
+        next_url=next_url,
+        cards=cards,
     )
     return render(request, "baskets/shop.html", context)
 

@@ -1,0 +1,52 @@
+"""Cached shop cards: the same for everyone, but never another customer's CSRF token,
+and never a stale stock count."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from orders import basket
+from orders.models import Offer
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+
+
+def test_cards_carry_each_customers_own_token_and_fresh_stock(client) -> None:
+    cache.clear()
+    offer = factories.offer(quantity=20)
+    alice, bob = factories.user(), factories.user()
+    client.force_login(alice)
+    first = client.get(reverse("baskets:shop")).content.decode()
+    alice_tokens = tokens(first)
+    assert "20 disponibles" in first
+    client.force_login(bob)
+    second = client.get(reverse("baskets:shop")).content.decode()  # served from the cache
+    assert tokens(second)
+    assert not tokens(second) & alice_tokens
+    assert "__coop_csrf_token__" not in second
+    basket.basket_line_set(customer_id=alice.pk, offer_id=offer.pk, quantity=3, now=timezone.now())
+    third = client.get(reverse("baskets:shop")).content.decode()
+    assert "17 disponibles" in third
+    Offer.objects.filter(pk=offer.pk).update(remaining=4)
+    assert "plus que 4" in client.get(reverse("baskets:shop")).content.decode()
+
+
+def test_a_card_in_the_basket_is_never_cached(client) -> None:
+    cache.clear()
+    offer = factories.offer(quantity=20)
+    customer = factories.user()
+    basket.basket_line_set(
+        customer_id=customer.pk, offer_id=offer.pk, quantity=2, now=timezone.now()
+    )
+    client.force_login(customer)
+    page = client.get(reverse("baskets:shop")).content.decode()
+    assert f'id="qty-shop-{offer.pk}" name="quantity" value="2"' in page
+    assert not [k for k in cache._cache if f"shop-card:v1:{offer.pk}:" in k]  # type: ignore[attr-defined]
