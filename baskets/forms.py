@@ -29,12 +29,6 @@ class LineForm(forms.Form):
             raise forms.ValidationError(_("Enter a quantity."))
         return data
 
-    def target(self, current: int) -> int:
-        """The quantity the line should hold after this change."""
-        if self.cleaned_data.get("quantity") is not None:
-            return int(self.cleaned_data["quantity"])
-        return max(0, current + int(self.cleaned_data["delta"]))
-
     def first_error(self) -> str:
         for errors in self.errors.values():
             return str(errors[0])

@@ -124,14 +124,13 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
     if not form.is_valid():
         error, status = form.first_error(), 422
     else:
-        basket = selectors.basket_of(customer_id=request.user.pk, window=offer.window)
-        current = basket.quantities.get(offer.pk, 0)
         try:
             result = basket_service.basket_line_set(
                 customer_id=request.user.pk,
                 offer_id=offer.pk,
-                quantity=form.target(current),
                 now=now,
+                quantity=form.cleaned_data.get("quantity"),
+                delta=form.cleaned_data.get("delta"),
             )
         except basket_service.WindowClosed as refusal:
             error, status = refusal.message, 409

@@ -68,6 +68,9 @@ def _check_open(window: OrderWindow, now: datetime) -> None:
 
 def _lock_order(*, customer_id: int, window: OrderWindow, now: datetime) -> Order:
     """The customer's order for the window, created if need be, locked for this change."""
+    order = Order.objects.select_for_update().filter(window=window, customer_id=customer_id).first()
+    if order is not None:
+        return _reopen(order)
     try:
         with transaction.atomic():
             order, _created = Order.objects.get_or_create(
@@ -78,6 +81,10 @@ def _lock_order(*, customer_id: int, window: OrderWindow, now: datetime) -> Orde
     except IntegrityError:  # created by a concurrent request of the same customer
         order = Order.objects.get(window=window, customer_id=customer_id)
     order = Order.objects.select_for_update().get(pk=order.pk)
+    return _reopen(order)
+
+
+def _reopen(order: Order) -> Order:
     if order.status == Order.Status.CANCELLED:
         order.status = Order.Status.BASKET
         order.confirmed_at = None
@@ -106,21 +113,32 @@ def _give_back(offer_id: int, units: int) -> None:
 
 
 @transaction.atomic
-def basket_line_set(*, customer_id: int, offer_id: int, quantity: int, now: datetime) -> LineResult:
-    """Make the customer's line for this offer hold `quantity` units (0 removes it).
+def basket_line_set(
+    *,
+    customer_id: int,
+    offer_id: int,
+    now: datetime,
+    quantity: int | None = None,
+    delta: int | None = None,
+) -> LineResult:
+    """Make the customer's line for this offer hold `quantity` units (0 removes it), or
+    move it by `delta` units (+1, −1): the delta is applied to the line as locked, so
+    two quick taps on + give two units.
 
     Asking for more than remains gives what remains, and says so.
     Raises Offer.DoesNotExist for an unknown offer, BasketError for a refusal.
     """
-    if quantity < 0:
-        raise BasketError(_("The quantity cannot be negative."))
-    if quantity > MAX_UNITS_PER_LINE:
-        raise BasketError(_("At most %(max)d units per product.") % {"max": MAX_UNITS_PER_LINE})
     offer = Offer.objects.select_related("window", "product").get(pk=offer_id)
     _check_open(offer.window, now)
     order = _lock_order(customer_id=customer_id, window=offer.window, now=now)
     line = OrderLine.objects.filter(order=order, offer=offer).first()
     current = line.quantity if line else 0
+    if quantity is None:
+        quantity = max(0, current + (delta or 0))
+    if quantity < 0:
+        raise BasketError(_("The quantity cannot be negative."))
+    if quantity > MAX_UNITS_PER_LINE:
+        raise BasketError(_("At most %(max)d units per product.") % {"max": MAX_UNITS_PER_LINE})
     granted = quantity
     if quantity > current:
         granted = current + _take(offer.pk, quantity - current)

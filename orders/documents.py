@@ -207,6 +207,7 @@ def point_sheet_csv(data: WindowData, point_id: int) -> bytes:
     ]
     for order in data.orders_of_point(point_id):
         total = order.totals.total
+        payment = _payment_label(order)
         for item in order.items:
             rows.append(
                 [
@@ -219,7 +220,7 @@ def point_sheet_csv(data: WindowData, point_id: int) -> bytes:
                     item.quantity,
                     item.amount,
                     total,
-                    _payment_label(order),
+                    payment,
                 ]
             )
     return _csv(rows)
@@ -379,6 +380,7 @@ def point_sheet_pdf(data: WindowData, point_id: int) -> tuple[bytes, int]:
         f"{point.opens_at:%H:%M}–{point.closes_at:%H:%M}",
     )
     orders = data.orders_of_point(point_id)
+    signature = _("picked up; signature:")
     if not orders:
         sheet.text(_("No orders for this pickup point this week."))
     for order in orders:
@@ -396,7 +398,7 @@ def point_sheet_pdf(data: WindowData, point_id: int) -> tuple[bytes, int]:
                 format_money(item.amount),
                 indent=8 * mm,
             )
-        sheet.box_and_signature(f"{_payment_label(order)} — {_('picked up; signature:')}")
+        sheet.box_and_signature(f"{_payment_label(order)} — {signature}")
         sheet.rule()
     return sheet.finish(), sheet.pages
 

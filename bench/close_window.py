@@ -1,0 +1,716 @@
+"""Time the closing of one large window: `orders.closing.window_close` and nothing else.
+
+What it does:
+
+1. picks the database: DATABASE_URL when set (PostgreSQL on 127.0.0.1; the database
+   named in the URL, `coop_bench_close` when the URL names none, must have "bench" in
+   its name: it is created, or dropped and created again if a previous `--keep` run left
+   it, and dropped at the end unless --keep), otherwise a temporary SQLite file;
+2. migrates it and seeds, with bulk inserts in batches, one window whose deadline has
+   passed: the 40 farms of the demo co-op with 8 to 14 products each (French names,
+   Decimal prices, zero-rated and taxable), 3 to 8 pickup points (--points, some with
+   time slots), and N customers (--orders) with one CONFIRMED order each, about 10
+   lines of 1 to 3 units, a pickup point and, where the point has them, a time slot.
+   Every offer's `remaining` is its quantity less the units ordered. --baskets adds
+   baskets never confirmed, holding stock, for the close to discard (none by default);
+3. closes the window in a fresh process of this same script (`--close-only ID`), so
+   that its peak RSS is the close's (plus Django's imports, shown on the line before),
+   not the seeding's; --in-process closes in the seeding process instead.
+
+Production-like settings (DEBUG=0, so no query log), emails through Django's locmem
+backend (counted, never sent), lists and sheets under a temporary PRIVATE_ROOT removed
+at the end (kept with --keep, like the database).
+
+Measured around `window_close(window_id=..., now=timezone.now())` only: wall time
+(time.perf_counter), SQL statements (a counting `connection.execute_wrapper`; a
+server-side cursor's extra fetches are not statements and are not counted), peak RSS
+(`ru_maxrss` of the closing process) and pages, the sum of the window's
+`PickupDocument.pages`. The line before the last adds the close's CPU time (this
+process only, PostgreSQL's not included) and the load average: on a shared machine the
+wall time follows the other processes' load, the CPU time hardly.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/coop_bench_close \\
+        .venv/bin/python bench/close_window.py --orders 10000
+
+Prints the seeding on one line, the close's details on another, and last:
+
+    orders=N lines=L seconds=S queries=Q peak_rss_mb=M pages=P
+
+`--profile FILE` writes a cProfile of the close alone (its seconds then include the
+profiler's overhead); read it with `python -m pstats FILE`.
+"""
+
+import argparse
+import os
+import random
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+from decimal import Decimal
+from pathlib import Path
+from types import FrameType
+from typing import Any, NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DB = "coop_bench_close"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+SEED = 2026
+BATCH = 1000
+LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
+# --- Environment, before Django is set up -------------------------------------------------
+
+
+class Stop(Exception):
+    """SIGTERM or SIGHUP: unwind through the `finally` blocks that clean up."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+@dataclass(slots=True)
+class Target:
+    """Where the bench writes: a PostgreSQL database of its own, or a SQLite file."""
+
+    url: str  # empty for SQLite: a file in the scratch folder
+    pg_name: str | None  # the PostgreSQL database to create and drop; None for SQLite
+
+    def url_in(self, scratch: Path) -> str:
+        return self.url or f"sqlite:///{scratch / 'bench.sqlite3'}"
+
+
+def choose_database() -> Target:
+    """DATABASE_URL's PostgreSQL database, checked; no DATABASE_URL means SQLite."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url or url.startswith("sqlite:"):  # a child is handed its parent's SQLite file
+        return Target(url=url, pg_name=None)
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise SystemExit(
+            f"DATABASE_URL must be a postgres:// URL, a sqlite: one, or unset, not {url!r}"
+        )
+    if parts.hostname not in LOCAL_HOSTS:
+        raise SystemExit(f"the bench talks to 127.0.0.1 only, not {parts.hostname!r}")
+    name = parts.path.lstrip("/") or DEFAULT_DB
+    if "bench" not in name:
+        raise SystemExit(
+            f"refusing database {name!r}: the bench drops the database it seeds, so its "
+            f"name must contain 'bench' (e.g. {DEFAULT_DB})"
+        )
+    url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+    return Target(url=url, pg_name=name)
+
+
+def production_environment(*, db_url: str, scratch: Path, private: Path | None = None) -> None:
+    """DEBUG=0 (no query log, as in production), files and broker under `scratch`;
+    the lists and sheets under `private` if given (a kept run's), else there too."""
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "coop_shop.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+            "DATABASE_URL": db_url,
+            "VAR_DIR": str(scratch),
+            "PRIVATE_ROOT": str(private or scratch / "private"),
+            "MEDIA_ROOT": str(scratch / "media"),
+            "STATIC_ROOT": str(scratch / "static"),
+            "CELERY_FS_DIR": str(scratch / "celery"),
+            "EMAIL_CONSOLE": "1",  # never SMTP; replaced by locmem once Django is set up
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    os.environ.pop("CELERY_BROKER_URL", None)
+
+
+def setup_django() -> None:
+    import django
+    from django.conf import settings
+    from django.core import mail
+
+    django.setup()
+    settings.MAILERS = LOCMEM
+    mail.outbox = []
+
+
+def create_database(name: str) -> None:
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:  # noqa: SLF001
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone():  # left by a --keep run: start afresh
+            cursor.execute(f'DROP DATABASE "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    with connections["default"]._nodb_cursor() as cursor:  # noqa: SLF001
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def current_rss_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+# --- Seeding --------------------------------------------------------------------------------
+
+
+class ExtraPoint(NamedTuple):
+    name: str
+    slug: str
+    address: str
+    city: str
+    instructions: str
+    opens: tuple[int, int]
+    closes: tuple[int, int]
+    weight: int  # share of the orders picked up there
+    slots: int  # one-hour time slots from the opening, 0 for none
+
+
+# Pickup points beyond the demo co-op's three (its first one has time slots).
+# fmt: off
+EXTRA_POINTS: tuple[ExtraPoint, ...] = (
+    ExtraPoint("Marché Jean-Talon, kiosque de la coop", "jean-talon",
+               "7070, avenue Henri-Julien", "Montréal",
+               "Kiosque 12, allée centrale. Présentez votre nom au comptoir.",
+               (15, 0), (19, 0), 30, 4),
+    ExtraPoint("Sous-sol de l'église Saint-Roch", "saint-roch", "590, rue Saint-Joseph Est",
+               "Québec", "Entrée latérale, rue de la Couronne. Ascenseur disponible.",
+               (16, 0), (19, 0), 15, 0),
+    ExtraPoint("Grange du Vieux-Terrebonne", "vieux-terrebonne",
+               "850, rue Saint-François-Xavier", "Terrebonne",
+               "Stationnement sur l'île des Moulins.", (13, 0), (17, 0), 15, 4),
+    ExtraPoint("Épicerie zéro déchet de Sherbrooke", "sherbrooke", "165, rue Wellington Nord",
+               "Sherbrooke", "Apportez vos contenants pour le vrac.", (15, 0), (18, 30), 10, 0),
+    ExtraPoint("Centre communautaire de Trois-Rivières", "trois-rivieres",
+               "1200, rue des Forges", "Trois-Rivières", "Salle B, au rez-de-chaussée.",
+               (16, 0), (18, 0), 10, 2),
+)
+# fmt: on
+
+
+@dataclass(slots=True)
+class PointPlan:
+    name: str
+    slug: str
+    address: str
+    city: str
+    instructions: str
+    opens_at: clock_time
+    closes_at: clock_time
+    weight: int
+    slots: list[tuple[clock_time, clock_time]]
+    taken: Counter[int] = field(default_factory=Counter)  # orders per slot index
+
+
+@dataclass(slots=True)
+class OrderPlan:
+    point: int  # index in the points
+    slot: int | None  # index in the point's slots
+    lines: list[tuple[int, int]]  # (offer index, units)
+    confirmed: bool = True
+
+
+@dataclass(slots=True)
+class Seeded:
+    window_id: int
+    farms: int
+    products: int
+    points: int
+    slots: int
+    orders: int
+    baskets: int
+    lines: int
+    units: int
+    taxable_lines: int
+
+
+def batches[T](items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def point_plans(count: int) -> list[PointPlan]:
+    from orders import demo_data
+
+    plans = [
+        PointPlan(
+            name=spec.name,
+            slug=spec.slug,
+            address=spec.address,
+            city=spec.city,
+            instructions=spec.instructions,
+            opens_at=spec.opens_at,
+            closes_at=spec.closes_at,
+            weight=spec.weight,
+            slots=[(slot.starts_at, slot.ends_at) for slot in spec.slots],
+        )
+        for spec in demo_data.PICKUP_POINTS
+    ]
+    for extra in EXTRA_POINTS:
+        first = extra.opens[0]
+        plans.append(
+            PointPlan(
+                name=extra.name,
+                slug=extra.slug,
+                address=extra.address,
+                city=extra.city,
+                instructions=extra.instructions,
+                opens_at=clock_time(*extra.opens),
+                closes_at=clock_time(*extra.closes),
+                weight=extra.weight,
+                slots=[
+                    (clock_time(first + h), clock_time(first + h + 1)) for h in range(extra.slots)
+                ],
+            )
+        )
+    return plans[:count]
+
+
+def price(rng: random.Random, base: Decimal) -> Decimal:
+    """The template's price, give or take 10 %, rounded to 5 cents."""
+    cents = int(base * 100) * rng.randint(90, 112) // 100
+    return (Decimal(max(5, (cents + 2) // 5 * 5)) / 100).quantize(Decimal("0.01"))
+
+
+def seed(*, orders: int, points: int, baskets: int) -> Seeded:
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.text import slugify
+
+    from accounts.models import User
+    from farms.models import Farm, FarmMember, Product, TaxClass
+    from orders import demo_data
+    from orders.models import Offer, Order, OrderLine, OrderWindow, PickupPoint, PickupSlot
+
+    rng = random.Random(SEED)  # noqa: S311 - bench data, not secrets
+    now = timezone.now()
+    unusable = make_password(None)
+
+    # Everything is planned in memory first: offers are sized on what was ordered.
+    farm_specs = list(demo_data.FARMS)
+    catalogue: list[tuple[int, demo_data.ProductTemplate]] = []  # (farm index, template)
+    for index, spec in enumerate(farm_specs):
+        pool: list[demo_data.ProductTemplate] = []
+        for kind in spec.kinds:
+            pool += [t for t in demo_data.CATALOGUE[kind] if t not in pool]
+        for template in rng.sample(pool, min(len(pool), rng.randint(8, 14))):
+            catalogue.append((index, template))
+    # Some products sell much more than others.
+    popularity = [rng.choice((1, 1, 1, 2, 2, 3, 5, 8)) for _ in catalogue]
+    cumulative = [sum(popularity[: i + 1]) for i in range(len(popularity))]
+    offer_indexes = range(len(catalogue))
+
+    pickups = point_plans(points)
+    point_weights = [p.weight for p in pickups]
+    plans: list[OrderPlan] = []
+    for n in range(orders + baskets):
+        wanted = rng.randint(7, 13)  # about 10 lines an order
+        chosen: dict[int, int] = {}
+        while len(chosen) < wanted:
+            for offer_index in rng.choices(offer_indexes, cum_weights=cumulative, k=wanted):
+                if len(chosen) < wanted and offer_index not in chosen:
+                    chosen[offer_index] = rng.choices((1, 2, 3), weights=(70, 22, 8))[0]
+        confirmed = n < orders
+        point = rng.choices(range(len(pickups)), weights=point_weights)[0]
+        slot = None
+        if confirmed and pickups[point].slots:
+            slot = rng.randrange(len(pickups[point].slots))
+            pickups[point].taken[slot] += 1
+        plans.append(
+            OrderPlan(point=point, slot=slot, lines=list(chosen.items()), confirmed=confirmed)
+        )
+    ordered: Counter[int] = Counter()
+    for plan in plans:
+        for offer_index, units in plan.lines:
+            ordered[offer_index] += units
+
+    with transaction.atomic():
+        farms: list[Farm] = []
+        for index, spec in enumerate(farm_specs):
+            slug = slugify(spec.name)
+            farms.append(
+                Farm(
+                    name=spec.name,
+                    slug=slug,
+                    region=spec.region,
+                    town=spec.town,
+                    description=spec.description,
+                    practices=spec.practices,
+                    # Every 8th farm has no address of its own: its members get the list.
+                    email="" if index % 8 == 7 else f"bonjour@{slug}.example",
+                    phone=f"{demo_data.AREA_CODES.get(spec.region, '418')} 555-01{index:02d}",
+                    language=spec.language,
+                )
+            )
+        Farm.objects.bulk_create(farms, batch_size=BATCH)
+        farmers = [
+            User(
+                email=f"proprio@{farm.slug}.example",
+                first_name=rng.choice(demo_data.FIRST_NAMES_FR),
+                last_name=rng.choice(demo_data.LAST_NAMES_FR),
+                password=unusable,
+            )
+            for farm in farms
+            if not farm.email
+        ]
+        User.objects.bulk_create(farmers, batch_size=BATCH)
+        FarmMember.objects.bulk_create(
+            [
+                FarmMember(farm=farm, user=user)
+                for farm, user in zip([f for f in farms if not f.email], farmers, strict=True)
+            ]
+        )
+
+        products = [
+            Product(
+                farm=farms[farm_index],
+                name=template.name,
+                category=template.category,
+                description=template.description,
+                unit=template.unit,
+                package_size=template.package_size,
+                price=price(rng, template.price),
+                tax_class=template.tax_class,
+                default_quantity=template.default_quantity,
+            )
+            for farm_index, template in catalogue
+        ]
+        Product.objects.bulk_create(products, batch_size=BATCH)
+
+        point_objs = PickupPoint.objects.bulk_create(
+            PickupPoint(
+                name=p.name,
+                slug=p.slug,
+                address=p.address,
+                city=p.city,
+                instructions=p.instructions,
+                opens_at=p.opens_at,
+                closes_at=p.closes_at,
+            )
+            for p in pickups
+        )
+        slot_objs: list[list[PickupSlot]] = [
+            PickupSlot.objects.bulk_create(
+                PickupSlot(
+                    pickup_point=obj,
+                    starts_at=starts,
+                    ends_at=ends,
+                    capacity=plan.taken[i] + 10,  # room for everyone placed there
+                )
+                for i, (starts, ends) in enumerate(plan.slots)
+            )
+            for obj, plan in zip(point_objs, pickups, strict=True)
+        ]
+
+        window = OrderWindow.objects.create(
+            opens_at=now - timedelta(days=6),
+            closes_at=now - timedelta(minutes=5),  # past: the close is due
+            pickup_date=timezone.localdate(now) + timedelta(days=2),
+            status=OrderWindow.Status.OPEN,
+            note="Semaine de référence du banc d'essai",
+        )
+        offers = []
+        for offer_index, product in enumerate(products):
+            sold = ordered[offer_index]
+            quantity = sold + rng.randint(0 if sold else 5, 30)
+            offers.append(
+                Offer(
+                    window=window,
+                    product=product,
+                    quantity=quantity,
+                    remaining=quantity - sold,
+                    price=product.price,
+                )
+            )
+        Offer.objects.bulk_create(offers, batch_size=BATCH)
+
+        customers = [customer(rng, n, unusable) for n in range(len(plans))]
+        for batch in batches(customers):
+            User.objects.bulk_create(batch)
+        order_objs = [
+            order(rng, window, plan, person, point_objs, slot_objs)
+            for plan, person in zip(plans, customers, strict=True)
+        ]
+        for batch in batches(order_objs):
+            Order.objects.bulk_create(batch)
+
+        def lines() -> Iterator[OrderLine]:
+            for plan, obj in zip(plans, order_objs, strict=True):
+                for offer_index, units in plan.lines:
+                    offer = offers[offer_index]
+                    yield OrderLine(
+                        order=obj,
+                        offer=offer,
+                        quantity=units,
+                        unit_price=offer.price,
+                        tax_class=products[offer_index].tax_class,
+                    )
+
+        for batch in batches(lines(), 5000):
+            OrderLine.objects.bulk_create(batch, batch_size=BATCH)
+
+    confirmed_lines = [line for plan in plans if plan.confirmed for line in plan.lines]
+    return Seeded(
+        window_id=window.pk,
+        farms=len(farms),
+        products=len(products),
+        points=len(point_objs),
+        slots=sum(len(s) for s in slot_objs),
+        orders=orders,
+        baskets=baskets,
+        lines=len(confirmed_lines),
+        units=sum(units for _, units in confirmed_lines),
+        taxable_lines=sum(
+            1 for i, _ in confirmed_lines if products[i].tax_class == TaxClass.TAXABLE
+        ),
+    )
+
+
+def customer(rng: random.Random, n: int, password: str) -> Any:
+    """A customer of Québec: mostly French names, some English ones, a few hyphenated."""
+    from django.utils.text import slugify
+
+    from accounts.models import User
+    from orders import demo_data
+
+    english = rng.randrange(100) < 12
+    first = rng.choice(demo_data.FIRST_NAMES_EN if english else demo_data.FIRST_NAMES_FR)
+    last_names = demo_data.LAST_NAMES_EN if english else demo_data.LAST_NAMES_FR
+    last = rng.choice(last_names)
+    if rng.randrange(100) < 8:
+        last = f"{last}-{rng.choice(last_names)}"
+    area = rng.choice(("514", "438", "450", "418", "819"))
+    return User(
+        email=f"{slugify(first)}.{slugify(last)}.{n}@courriel.example",
+        first_name=first,
+        last_name=last,
+        phone=f"{area} 555-{rng.randrange(10000):04d}",
+        language="en" if english else "fr-ca",
+        password=password,
+    )
+
+
+def order(
+    rng: random.Random,
+    window: Any,
+    plan: OrderPlan,
+    person: Any,
+    points: list[Any],
+    slots: list[list[Any]],
+) -> Any:
+    from orders.models import Order
+
+    moment: datetime = window.opens_at + timedelta(seconds=rng.randrange(6 * 24 * 3600 - 600))
+    if not plan.confirmed:
+        return Order(
+            window=window, customer=person, status=Order.Status.BASKET, last_activity_at=moment
+        )
+    return Order(
+        window=window,
+        customer=person,
+        status=Order.Status.CONFIRMED,
+        pickup_point=points[plan.point],
+        pickup_slot=slots[plan.point][plan.slot] if plan.slot is not None else None,
+        language=person.language,
+        last_activity_at=moment,
+        confirmed_at=moment,
+    )
+
+
+# --- The close --------------------------------------------------------------------------------
+
+
+class QueryCounter:
+    """A `connection.execute_wrapper` that counts statements and keeps none of them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def close_only(window_id: int, profile: str | None) -> int:
+    """Close the window and print its figures; the exit status."""
+    import cProfile
+
+    from django.core import mail
+    from django.db import connection
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from orders.closing import window_close
+    from orders.models import FarmNotice, Order, OrderLine, OrderWindow, PickupDocument
+
+    OrderWindow.objects.get(pk=window_id)  # fails early on a wrong id; connects, warms up
+    rss_before = current_rss_mb()
+    counter = QueryCounter()
+    profiler = cProfile.Profile() if profile else None
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(counter):
+        if profiler is not None:
+            profiler.enable()
+        closed = window_close(window_id=window_id, now=timezone.now())
+        if profiler is not None:
+            profiler.disable()
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started  # this process only, not PostgreSQL's
+    peak = peak_rss_mb()
+    if profiler is not None and profile:
+        profiler.dump_stats(profile)
+    if not closed:
+        print(f"window {window_id} was not closed: not due, or already closed", file=sys.stderr)
+        return 1
+
+    # Counted after the close, outside the measurement.
+    window = OrderWindow.objects.get(pk=window_id)
+    documents = PickupDocument.objects.filter(window_id=window_id)
+    pages = documents.aggregate(total=Sum("pages"))["total"] or 0
+    locked = Order.objects.filter(window_id=window_id, status=Order.Status.LOCKED)
+    lines = OrderLine.objects.filter(order__in=locked).count()
+    outbox = getattr(mail, "outbox", [])
+    attached = sum(len(content) for m in outbox for _name, content, _type in m.attachments)
+    sent = FarmNotice.objects.filter(window_id=window_id, status=FarmNotice.Status.SENT).count()
+    print(
+        f"close: window={window_id} status={window.status} documents={documents.count()} "
+        f"emails={len(outbox)} notices_sent={sent} attachments_mb={attached / 2**20:.1f} "
+        f"cpu_seconds={cpu_seconds:.2f} load={os.getloadavg()[0]:.1f} "
+        f"rss_before_close_mb={rss_before:.0f} db={connection.vendor}"
+    )
+    print(
+        f"orders={locked.count()} lines={lines} seconds={seconds:.2f} "
+        f"queries={counter.count} peak_rss_mb={peak:.0f} pages={pages}",
+        flush=True,
+    )
+    problems = []
+    if window.status != OrderWindow.Status.CLOSED:
+        problems.append(f"window status {window.status}")
+    if len(outbox) != sent:
+        problems.append(f"{len(outbox)} emails in the outbox but {sent} notices sent")
+    if problems:
+        print("close went wrong: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- Main -----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--orders", type=int, default=1000, help="confirmed orders (1000)")
+    parser.add_argument("--points", type=int, default=5, help="pickup points, 3 to 8 (5)")
+    parser.add_argument("--baskets", type=int, default=0, help="unconfirmed baskets (0)")
+    parser.add_argument("--keep", action="store_true", help="keep the database and files")
+    parser.add_argument(
+        "--in-process", action="store_true", help="close in the seeding process (RSS included)"
+    )
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the close into FILE")
+    parser.add_argument(
+        "--close-only", type=int, metavar="WINDOW_ID", help="only close this window (a child)"
+    )
+    args = parser.parse_args()
+    if not 3 <= args.points <= 8:
+        parser.error("--points must be between 3 and 8")
+    if args.orders < 1 or args.baskets < 0:
+        parser.error("--orders must be positive and --baskets not negative")
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
+
+    if args.close_only is not None:
+        # Run by the parent, which passes its database and PRIVATE_ROOT in the
+        # environment, or by hand with DATABASE_URL (and PRIVATE_ROOT) of a kept run.
+        target = choose_database()
+        private = os.environ.get("PRIVATE_ROOT")
+        own_scratch = Path(tempfile.mkdtemp(prefix="coop-bench-close-"))
+        try:
+            production_environment(
+                db_url=target.url_in(own_scratch),
+                scratch=own_scratch,
+                private=Path(private) if private else None,
+            )
+            setup_django()
+            return close_only(args.close_only, args.profile)
+        finally:
+            shutil.rmtree(own_scratch, ignore_errors=True)
+
+    target = choose_database()
+    scratch = Path(tempfile.mkdtemp(prefix="coop-bench-close-"))
+    status = 1
+    created = False
+    try:
+        production_environment(db_url=target.url_in(scratch), scratch=scratch)
+        setup_django()
+        from django.core.management import call_command
+        from django.db import connection, connections
+
+        if target.pg_name:
+            create_database(target.pg_name)
+            created = True
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        seeded = seed(orders=args.orders, points=args.points, baskets=args.baskets)
+        seed_seconds = time.perf_counter() - started
+        print(
+            f"seed: orders={seeded.orders} lines={seeded.lines} units={seeded.units} "
+            f"taxable_lines={seeded.taxable_lines} baskets={seeded.baskets} "
+            f"farms={seeded.farms} offers={seeded.products} points={seeded.points} "
+            f"slots={seeded.slots} window={seeded.window_id} seconds={seed_seconds:.2f} "
+            f"seed_peak_rss_mb={peak_rss_mb():.0f} db={connection.vendor}",
+            flush=True,
+        )
+        if args.keep:
+            print(f"kept: database={target.url_in(scratch)} files={scratch}", flush=True)
+        if args.in_process:
+            status = close_only(seeded.window_id, args.profile)
+        else:
+            connections.close_all()
+            command = [sys.executable, str(Path(__file__).resolve())]
+            command += ["--close-only", str(seeded.window_id)]
+            if args.profile:
+                command += ["--profile", args.profile]
+            # The child inherits this environment (database, files, settings) and stdout.
+            status = subprocess.run(command, env=dict(os.environ), check=False).returncode  # noqa: S603
+    finally:
+        if not args.keep:
+            if created and target.pg_name:
+                drop_database(target.pg_name)
+            shutil.rmtree(scratch, ignore_errors=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
