@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import AuthenticatedHttpRequest
 from farms.models import Farm
@@ -29,6 +29,7 @@ from .forms import CheckoutForm, LineForm
 logger = logging.getLogger(__name__)
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     farms = farm_directory()
@@ -58,6 +59,7 @@ def _customer_id(request: HttpRequest) -> int | None:
     return request.user.pk if request.user.is_authenticated else None
 
 
+@require_safe
 def shop(request: HttpRequest) -> HttpResponse:
     """The open window's offers by category, with filters and search, and the basket."""
     now = timezone.now()
@@ -163,6 +165,7 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
 
 
 @login_required
+@require_safe
 def basket_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The basket on its own page: one tap away on a phone."""
     window = market.current_window()
@@ -250,6 +253,7 @@ def _own_order(request: AuthenticatedHttpRequest, order_id: int) -> Order:
 
 
 @login_required
+@require_safe
 def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
     basket = selectors.basket_of(customer_id=request.user.pk, window=order.window)
@@ -312,6 +316,7 @@ def basket_repeat(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("baskets:shop")
 
 
+@require_safe
 def farm(request: HttpRequest, slug: str) -> HttpResponse:
     """A farm's public page: who they are, and what they offer in the open window."""
     farm = get_object_or_404(
@@ -334,6 +339,7 @@ def farm(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
     window = market.current_window()
     return render(

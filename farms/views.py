@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from accounts.roles import AuthenticatedHttpRequest, farmer_required
 
@@ -15,6 +15,7 @@ from .forms import FarmProfileForm, ProductForm
 from .models import Farm, Product, Region
 
 
+@require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     region = request.GET.get("region", "")
     if region not in Region.values:
@@ -28,6 +29,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 @farmer_required
+@require_safe
 def portal(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The portal's door: the farm asked for (the switch), else the user's first farm."""
     if slug := request.GET.get("farm"):

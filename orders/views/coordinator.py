@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 
@@ -18,6 +18,7 @@ from ..models import CoopSettings, Offer, Order, OrderWindow, PickupDocument
 
 
 @coordinator_required
+@require_safe
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     current = selectors.current_window(now=now)
@@ -36,6 +37,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @coordinator_required
+@require_safe
 def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     window = get_object_or_404(OrderWindow, pk=window_id)
     documents = PickupDocument.objects.filter(window=window).select_related("farm", "pickup_point")
@@ -58,6 +60,7 @@ def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
 
 
 @coordinator_required
+@require_safe
 def window_progress(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     window = get_object_or_404(OrderWindow, pk=window_id)
     return render(request, "orders/coordinator/window.html#progress", {"window": window})
@@ -79,6 +82,7 @@ def window_close_now(request: AuthenticatedHttpRequest, window_id: int) -> HttpR
 
 
 @coordinator_required
+@require_safe
 def document_download(
     request: AuthenticatedHttpRequest, document_id: int, fmt: str
 ) -> FileResponse:

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import AuthenticatedHttpRequest
 from farms.access import managed_farm, portal_context
@@ -43,6 +43,7 @@ class GridRow:
 
 
 @login_required
+@require_safe
 def farm_home(request: AuthenticatedHttpRequest, farm_slug: str) -> HttpResponse:
     farm = managed_farm(request.user, farm_slug)
     now = timezone.now()
@@ -179,6 +180,7 @@ def grid(request: AuthenticatedHttpRequest, farm_slug: str, window_id: int) -> H
 
 
 @login_required
+@require_safe
 def grid_counts(request: AuthenticatedHttpRequest, farm_slug: str, window_id: int) -> HttpResponse:
     """What customers have ordered so far, for htmx to refresh in place."""
     farm = managed_farm(request.user, farm_slug)
@@ -194,6 +196,7 @@ def grid_counts(request: AuthenticatedHttpRequest, farm_slug: str, window_id: in
 
 
 @login_required
+@require_safe
 def grid_csv(request: AuthenticatedHttpRequest, farm_slug: str, window_id: int) -> HttpResponse:
     farm = managed_farm(request.user, farm_slug)
     window = get_object_or_404(OrderWindow, pk=window_id)
@@ -238,6 +241,7 @@ def grid_upload(request: AuthenticatedHttpRequest, farm_slug: str, window_id: in
 
 
 @login_required
+@require_safe
 def pickup_list(
     request: AuthenticatedHttpRequest, farm_slug: str, window_id: int, fmt: str
 ) -> FileResponse:
