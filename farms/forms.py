@@ -80,6 +80,24 @@ class PhotoFormMixin:
         return bool(self.cleaned_data.get("remove_photo")) and self.new_photo is None
 
 
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids that no database column can hold before asking the database."""
+
+    def _check_values(self, value):  # type: ignore[no-untyped-def]
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # the parent says it is not a valid id
+            if not 0 < number < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class FarmProfileForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
     photo = PhotoField()
     remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
@@ -99,6 +117,7 @@ class FarmProfileForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg
             "website",
             "language",
         )
+        field_classes = {"certifications": BoundedModelMultipleChoiceField}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "practices": forms.Textarea(attrs={"rows": 4}),

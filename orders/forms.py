@@ -39,3 +39,18 @@ class WindowForm(forms.ModelForm):
     class Meta:
         model = OrderWindow
         fields = ("opens_at", "closes_at", "pickup_date", "note")
+
+    def _within_years(self, name: str) -> object:
+        value = self.cleaned_data[name]
+        if value is not None and not 2000 <= value.year <= 2100:
+            raise forms.ValidationError(_("Choose a date between 2000 and 2100."))
+        return value
+
+    def clean_opens_at(self) -> object:
+        return self._within_years("opens_at")
+
+    def clean_closes_at(self) -> object:
+        return self._within_years("closes_at")
+
+    def clean_pickup_date(self) -> object:
+        return self._within_years("pickup_date")

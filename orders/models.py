@@ -50,6 +50,7 @@ class CoopSettings(models.Model):
     basket_hold_minutes = models.PositiveIntegerField(
         _("basket hold (minutes)"),
         default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(7 * 24 * 60)],
         help_text=_("Units in a basket never confirmed go back on sale after this idle time."),
     )
     minimum_order_amount = models.DecimalField(
@@ -79,7 +80,8 @@ class CoopSettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="coopsettings_single_row"),
             models.CheckConstraint(
-                condition=Q(basket_hold_minutes__gte=5), name="coopsettings_hold_at_least_5_min"
+                condition=Q(basket_hold_minutes__gte=5) & Q(basket_hold_minutes__lte=7 * 24 * 60),
+                name="coopsettings_hold_5_min_to_a_week",
             ),
             models.CheckConstraint(
                 condition=Q(minimum_order_amount__gte=0), name="coopsettings_minimum_non_negative"

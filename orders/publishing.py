@@ -167,7 +167,10 @@ def parse_quantity(text: str) -> int | None:
         value = Decimal(text.replace(",", "."))
     except InvalidOperation:
         return None
-    if value != value.to_integral_value() or not value.is_finite():
+    # Not finite, or absurdly large ("1e999999999" would take forever to turn into an int).
+    if not value.is_finite() or value.adjusted() > 9:
+        return None
+    if value != value.to_integral_value():
         return None
     return int(value)
 
@@ -183,7 +186,7 @@ def parse_price(text: str) -> Decimal | None:
         value = Decimal(text.replace(",", "."))
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    return value if value.is_finite() and value.adjusted() < 9 else None
 
 
 # CSV: the same columns as the grid.
@@ -267,6 +270,8 @@ def read_csv(data: bytes) -> tuple[list[OfferRow], list[RowOutcome]]:
             try:
                 product_id = int(cells["product_id"])
             except ValueError:
+                product_id = 0
+            if not 0 < product_id < 2**63:  # beyond a database id: it cannot be ours
                 refused.append(RowOutcome(None, label, False, _("unknown product"), number))
                 continue
             quantity = parse_quantity(cells["quantity"])

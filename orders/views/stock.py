@@ -247,8 +247,9 @@ def pickup_list(
 ) -> FileResponse:
     """The farm's pickup list of a closed window, as PDF or CSV."""
     farm = managed_farm(request.user, farm_slug)
+    window = get_object_or_404(OrderWindow, pk=window_id)  # pk lookups refuse absurd ids
     document = get_object_or_404(
-        PickupDocument, window_id=window_id, farm=farm, kind=PickupDocument.Kind.FARM_LIST
+        PickupDocument, window=window, farm=farm, kind=PickupDocument.Kind.FARM_LIST
     )
     file = {"pdf": document.pdf, "csv": document.csv}.get(fmt)
     if not file:
