@@ -10,6 +10,7 @@ out, so a token never leaks from one customer's page to another's.
 
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.middleware.csrf import get_token
@@ -17,13 +18,11 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from orders.models import Offer
-
 CSRF_PLACEHOLDER = "__coop_csrf_token__"
 TIMEOUT = 15 * 60
 
 
-def _key(offer: Offer, *, language: str, signed_in: bool, next_hash: str) -> str:
+def _key(offer: Any, *, language: str, signed_in: bool, next_hash: str) -> str:
     product = offer.product
     state = "|".join(
         str(v)
@@ -40,7 +39,7 @@ def _key(offer: Offer, *, language: str, signed_in: bool, next_hash: str) -> str
 
 
 def render_cards(
-    *, request: object, offers: Iterable[Offer], quantities: dict[int, int], next_url: str
+    *, request: object, offers: Iterable[Any], quantities: dict[int, int], next_url: str
 ) -> dict[int, SafeString]:
     """HTML of each card, from the cache where possible; cards in the basket are live."""
     from django.http import HttpRequest

@@ -3,11 +3,11 @@
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import QuerySet
 from django.urls import reverse
 
-from farms.models import Category, Farm
+from farms.models import Category, Farm, Unit
 from orders import pricing
 from orders.models import Offer, Order, OrderLine, OrderWindow
 
@@ -31,22 +31,73 @@ class ShopFilters:
         return bool(self.q or self.farm or self.category or self.certification)
 
 
-SHOP_FIELDS = (
-    "quantity", "remaining", "price", "updated_at", "window_id", "product_id",
-    "product__name", "product__category", "product__description", "product__unit",
-    "product__package_size", "product__tax_class", "product__updated_at", "product__farm_id",
-    "product__farm__name", "product__farm__slug",
-)  # fmt: skip
+@dataclass(slots=True)
+class ShopFarm:
+    pk: int
+    name: str
+    slug: str
 
 
-def window_offers(*, window: OrderWindow) -> QuerySet[Offer]:
-    """The window's offers with only what a card shows (farms' long texts stay behind)."""
-    return (
+@dataclass(slots=True)
+class ShopProduct:
+    name: str
+    category: str
+    description: str
+    unit_label: str
+    tax_class: str
+    updated_at: object
+    farm_id: int
+    farm: ShopFarm
+
+
+@dataclass(slots=True)
+class ShopOffer:
+    """What a shop card shows, read as plain values: hundreds of these are built per
+    page, and full model instances cost most of the render."""
+
+    pk: int
+    quantity: int
+    remaining: int
+    price: Decimal
+    product: ShopProduct
+    action_url: str = ""
+    farm_url: str = ""
+
+
+def window_offers(*, window: OrderWindow) -> list[ShopOffer]:
+    """The window's offers with what a card shows, in one query."""
+    units = {key: str(label) for key, label in Unit.choices}
+    action = reverse("baskets:line_update", args=[0]).removesuffix("0/")
+    farm_base = reverse("baskets:farm", kwargs={"slug": "x"}).removesuffix("x/")
+    farms: dict[int, ShopFarm] = {}
+    offers = []
+    rows = (
         Offer.objects.filter(window=window, quantity__gt=0)
-        .select_related("product__farm")
-        .only(*SHOP_FIELDS)
         .order_by("product__category", "product__name", "product__farm__name")
-    )
+        .values_list(
+            "pk", "quantity", "remaining", "price", "product__name", "product__category",
+            "product__description", "product__unit", "product__package_size",
+            "product__tax_class", "product__updated_at", "product__farm_id",
+            "product__farm__name", "product__farm__slug",
+        )
+    )  # fmt: skip
+    for (pk, quantity, remaining, price, name, category, description, unit, package,
+         tax_class, updated_at, farm_id, farm_name, farm_slug) in rows:  # fmt: skip
+        farm = farms.get(farm_id)
+        if farm is None:
+            farm = farms[farm_id] = ShopFarm(pk=farm_id, name=farm_name, slug=farm_slug)
+        label = package if unit == Unit.PACKAGE and package else units.get(unit, unit)
+        product = ShopProduct(
+            name=name, category=category, description=description, unit_label=label,
+            tax_class=tax_class, updated_at=updated_at, farm_id=farm_id, farm=farm,
+        )  # fmt: skip
+        offers.append(
+            ShopOffer(
+                pk=pk, quantity=quantity, remaining=remaining, price=price, product=product,
+                action_url=f"{action}{pk}/", farm_url=f"{farm_base}{farm_slug}/",
+            )
+        )  # fmt: skip
+    return offers
 
 
 def farm_certifications(*, farm_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
@@ -62,8 +113,10 @@ def farm_certifications(*, farm_ids: Iterable[int]) -> dict[int, list[tuple[str,
 
 
 def filter_offers(
-    offers: Iterable[Offer], filters: ShopFilters, certifications: dict[int, list[tuple[str, str]]]
-) -> list[Offer]:
+    offers: Iterable[ShopOffer],
+    filters: ShopFilters,
+    certifications: dict[int, list[tuple[str, str]]],
+) -> list[ShopOffer]:
     """Filter in Python: the window's offers are loaded once (a few hundred rows), and
     accent-insensitive search then works the same on SQLite and PostgreSQL."""
     words = fold(filters.q).split()
@@ -90,9 +143,11 @@ def filter_offers(
     return result
 
 
-def group_by_category(offers: Iterable[Offer]) -> list[tuple[str, str, list[Offer]]]:
+def group_by_category(
+    offers: Iterable[ShopOffer],
+) -> list[tuple[str, str, list[ShopOffer]]]:
     labels = dict(Category.choices)
-    groups: dict[str, list[Offer]] = {}
+    groups: dict[str, list[ShopOffer]] = {}
     for offer in offers:
         groups.setdefault(offer.product.category, []).append(offer)
     order = [c for c, _ in Category.choices]
@@ -141,7 +196,7 @@ def basket_of(*, customer_id: int | None, window: OrderWindow | None) -> Basket:
 
 
 def shop_choices(
-    *, offers: Iterable[Offer], certifications: dict[int, list[tuple[str, str]]]
+    *, offers: Iterable[ShopOffer], certifications: dict[int, list[tuple[str, str]]]
 ) -> dict[str, list[tuple[str, str]]]:
     """The filter menus, from the offers already loaded (no extra query)."""
     farms: dict[str, str] = {}
@@ -149,7 +204,7 @@ def shop_choices(
     certifications_of = certifications
     categories: set[str] = set()
     for offer in offers:
-        farm: Farm = offer.product.farm
+        farm = offer.product.farm
         farms[farm.slug] = farm.name
         categories.add(offer.product.category)
         for slug, name in certifications_of.get(farm.pk, []):

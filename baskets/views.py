@@ -76,7 +76,7 @@ def shop(request: HttpRequest) -> HttpResponse:
             else [],
         )
         return render(request, "baskets/shop_closed.html", context)
-    offers = list(selectors.window_offers(window=window))
+    offers = selectors.window_offers(window=window)
     basket = selectors.basket_of(customer_id=_customer_id(request), window=window)
     if basket.order and basket.order.released:
         items = basket_service.basket_take_released_note(order=basket.order)
@@ -87,7 +87,6 @@ def shop(request: HttpRequest) -> HttpResponse:
         )
     certifications = selectors.farm_certifications(farm_ids={o.product.farm_id for o in offers})
     shown = selectors.filter_offers(offers, filters, certifications)
-    selectors.decorate_offers(shown)
     next_url = request.get_full_path()
     cards = render_cards(
         request=request, offers=shown, quantities=basket.quantities, next_url=next_url

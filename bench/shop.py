@@ -159,7 +159,7 @@ def shape_window() -> list[int]:
         raise RuntimeError(f"the window has {live.count()} offers from {farms} farms")
     from baskets.selectors import window_offers
 
-    return list(window_offers(window=window).values_list("pk", flat=True))
+    return [offer.pk for offer in window_offers(window=window)]
 
 
 def cast(offer_ids: list[int], adders: int) -> Cast:
