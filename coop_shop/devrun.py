@@ -68,7 +68,12 @@ def main() -> int:
         stop()
         sys.exit(0)
 
+    def on_sigint(*_args: object) -> None:
+        # Installed explicitly: a shell starting us in the background ignores SIGINT.
+        raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGINT, on_sigint)
     try:
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, cwd=ROOT)  # noqa: S603
@@ -82,6 +87,9 @@ def main() -> int:
         while True:
             for name, proc in processes.items():
                 if proc.poll() is not None:
+                    if proc.returncode in (0, -signal.SIGINT, -signal.SIGTERM):
+                        # Stopped by the same Ctrl-C that is about to reach us.
+                        time.sleep(0.5)
                     print(
                         f"{name} stopped (exit {proc.returncode}); stopping the others.", flush=True
                     )
