@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -62,6 +62,19 @@ class LineResult:
 
 
 def _check_open(window: OrderWindow, now: datetime) -> None:
+    """Refuse unless the window takes orders now. On PostgreSQL the window row is first
+    read under FOR SHARE: customers do not block each other, but the closing job's claim
+    (an UPDATE of that row) waits for writes in flight, and a write after the claim sees
+    CLOSING. So no order is confirmed or changed behind the close's back."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT status, closes_at FROM orders_orderwindow WHERE id = %s FOR SHARE",
+                [window.pk],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            window.status, window.closes_at = row[0], row[1]
     if not window.accepts_orders(now):
         raise WindowClosed
 
@@ -139,6 +152,8 @@ def basket_line_set(
         raise BasketError(_("The quantity cannot be negative."))
     if quantity > MAX_UNITS_PER_LINE:
         raise BasketError(_("At most %(max)d units per product.") % {"max": MAX_UNITS_PER_LINE})
+    if order.status == Order.Status.CONFIRMED and quantity < current:
+        _check_confirmed_stays_valid(order=order, offer=offer, quantity=quantity)
     granted = quantity
     if quantity > current:
         granted = current + _take(offer.pk, quantity - current)
@@ -150,11 +165,13 @@ def basket_line_set(
         line.quantity = granted
         line.save(update_fields=["quantity"])
     elif not line and granted:
+        # The price as it stands now that this transaction holds the offer row.
+        price = Offer.objects.values_list("price", flat=True).get(pk=offer.pk)
         OrderLine.objects.create(
             order=order,
             offer=offer,
             quantity=granted,
-            unit_price=offer.price,
+            unit_price=price,
             tax_class=offer.product.tax_class,
         )
     order.last_activity_at = now
@@ -172,6 +189,23 @@ def basket_line_set(
             % {"count": granted, "product": offer.product.name}
         )
     return LineResult(offer_id=offer.pk, requested=quantity, quantity=granted, message=message)
+
+
+def _check_confirmed_stays_valid(*, order: Order, offer: Offer, quantity: int) -> None:
+    """A confirmed order keeps at least one product and the co-op's minimum: to drop
+    below, the customer cancels the order."""
+    lines = [
+        (line.unit_price, quantity if line.offer_id == offer.pk else line.quantity, line.tax_class)
+        for line in order.lines.all()
+    ]
+    if not any(units for _price, units, _tax in lines):
+        raise BasketError(_("Your order is confirmed: to remove everything, cancel the order."))
+    minimum = CoopSettings.load().minimum_order_amount
+    if minimum and pricing.totals(lines).total < minimum:
+        raise BasketError(
+            _("Your confirmed order cannot go below the minimum of %(minimum)s; cancel it instead.")
+            % {"minimum": _money(minimum)}
+        )
 
 
 def _give_back_all(order: Order) -> list[dict[str, object]]:
@@ -253,7 +287,8 @@ def order_confirm(
         )
         if slot is None:
             raise BasketError(_("Choose a time slot at %(point)s.") % {"point": point.name})
-        if slot.pk != order.pickup_slot_id and not slot_has_room(
+        already_there = order.status == Order.Status.CONFIRMED and slot.pk == order.pickup_slot_id
+        if not already_there and not slot_has_room(
             slot=slot, window=window, exclude_order_id=order.pk
         ):
             raise BasketError(_("This time slot is full: choose another one."))

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -36,8 +36,9 @@ from .models import FarmNotice, Order, OrderWindow, PickupDocument, PickupPoint
 logger = logging.getLogger(__name__)
 
 LIVE = (OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN)
-RESEND_AFTER = timedelta(minutes=15)  # a claim older than this was a crash: try again
 LEASE = timedelta(minutes=10)  # a closing job silent this long has died: resume it
+RESEND_AFTER = LEASE  # an email claimed this long ago was lost with its worker: resend
+MAX_EMAIL_ATTEMPTS = 5
 
 
 def _progress(window_id: int, percent: int, step: str) -> None:
@@ -76,11 +77,23 @@ def window_close(*, window_id: int, now: datetime) -> bool:
         build_documents(window=window, progress=True)
         _progress(window_id, 90, _("emailing the farms"))
         notify_farms(window=window, now=now)
+        if _emails_outstanding(window):
+            # Stay CLOSING: the next tick after the lease tries the failed emails again.
+            _progress(window_id, 95, _("some farm emails failed; retrying soon"))
+            return False
     OrderWindow.objects.filter(pk=window_id, status=OrderWindow.Status.CLOSING).update(
         status=OrderWindow.Status.CLOSED, close_progress=100, close_step="done", closed_at=now
     )
     logger.info("window %s closed", window_id)
     return True
+
+
+def _emails_outstanding(window: OrderWindow) -> bool:
+    return FarmNotice.objects.filter(
+        Q(status__in=(FarmNotice.Status.PENDING, FarmNotice.Status.SENDING))
+        | Q(status=FarmNotice.Status.FAILED, attempts__lt=MAX_EMAIL_ATTEMPTS),
+        window=window,
+    ).exists()
 
 
 def _discard_baskets(window_id: int) -> None:
@@ -209,10 +222,10 @@ def notify_farms(*, window: OrderWindow, now: datetime) -> int:
     for notice in FarmNotice.objects.filter(window=window).select_related("farm").order_by("pk"):
         claimed = FarmNotice.objects.filter(
             Q(status=FarmNotice.Status.PENDING)
-            | Q(status=FarmNotice.Status.FAILED, attempts__lt=5)
-            | Q(status=FarmNotice.Status.SENDING, claimed_at__lt=now - RESEND_AFTER),
+            | Q(status=FarmNotice.Status.FAILED, attempts__lt=MAX_EMAIL_ATTEMPTS)
+            | Q(status=FarmNotice.Status.SENDING, claimed_at__lt=timezone.now() - RESEND_AFTER),
             pk=notice.pk,
-        ).update(status=FarmNotice.Status.SENDING, claimed_at=now)
+        ).update(status=FarmNotice.Status.SENDING, claimed_at=timezone.now())
         if not claimed:
             continue
         try:
@@ -220,13 +233,15 @@ def notify_farms(*, window: OrderWindow, now: datetime) -> int:
         except Exception:
             logger.exception("window %s: email to farm %s failed", window.pk, notice.farm_id)
             FarmNotice.objects.filter(pk=notice.pk).update(
-                status=FarmNotice.Status.FAILED, attempts=notice.attempts + 1
+                status=FarmNotice.Status.FAILED, attempts=F("attempts") + 1
             )
             continue
         FarmNotice.objects.filter(pk=notice.pk).update(
-            status=FarmNotice.Status.SENT, sent_at=now, attempts=notice.attempts + 1
+            status=FarmNotice.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
         )
         sent += 1
+        # A heartbeat per email: a slow mail server must not look like a dead job.
+        OrderWindow.objects.filter(pk=window.pk).update(close_heartbeat=timezone.now())
     return sent
 
 
