@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -66,6 +66,16 @@ class Farm(models.Model):
         default=settings.LANGUAGE_CODE,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The co-op's margin on this farm's sales, when it differs from the co-op's rate.
+    margin_percent = models.DecimalField(
+        _("co-op margin for this farm (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Leave empty to use the co-op's margin."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

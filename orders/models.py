@@ -73,6 +73,21 @@ class CoopSettings(models.Model):
         default=3,
         validators=[MinValueValidator(2), MaxValueValidator(12)],
     )
+    pay_at_pickup = models.BooleanField(
+        _("customers may pay at pickup"),
+        default=True,
+        help_text=_(
+            "Cash or debit at the pickup point. Card payment is offered when Stripe is set up."
+        ),
+    )
+    margin_percent = models.DecimalField(
+        _("co-op margin (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("15.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("Kept by the co-op on each farm's sales; a farm may have its own rate."),
+    )
 
     class Meta:
         verbose_name = _("co-op settings")
@@ -88,6 +103,10 @@ class CoopSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(weeks_ahead__gte=2), name="coopsettings_two_weeks_ahead_at_least"
+            ),
+            models.CheckConstraint(
+                condition=Q(margin_percent__gte=0) & Q(margin_percent__lte=100),
+                name="coopsettings_margin_0_to_100",
             ),
         ]
 
@@ -308,6 +327,12 @@ class Order(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    payment_method = models.CharField(
+        _("payment method"),
+        max_length=10,
+        choices=[("card", _("card")), ("at_pickup", _("pay at pickup"))],
+        blank=True,
+    )
     # What an idle basket gave back, to tell the customer on return; cleared once shown.
     released = models.JSONField(_("released items"), default=list, blank=True)
 
@@ -361,7 +386,10 @@ class OrderLine(models.Model):
 
 
 class Payment(models.Model):
-    """Money for one order: a Stripe card hold and its capture, or cash at pickup.
+    """Money for one order: a Stripe card hold and its capture, an off-session charge,
+    or cash collected at pickup. An order may have several (a hold replaced by a larger
+    one, a top-up charge); what came in for the order is the sum of
+    `amount_captured - amount_refunded` over them.
 
     Amounts are Decimal dollars; integer cents exist only at the Stripe boundary.
     """
@@ -370,24 +398,36 @@ class Payment(models.Model):
         CARD = "card", _("card")
         AT_PICKUP = "at_pickup", _("pay at pickup")
 
+    class Kind(models.TextChoices):
+        HOLD = "hold", _("card hold")  # Checkout, manual capture, card saved
+        CHARGE = "charge", _("card charge")  # off-session, at close
+        LINK = "link", _("payment link")  # Checkout, automatic capture, after close
+        CASH = "cash", _("at pickup")
+
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
+        PENDING = "pending", _("awaiting authorization")
         AUTHORIZED = "authorized", _("authorized")
+        CAPTURING = "capturing", _("being charged")
         ACTION_REQUIRED = "action_required", _("payment pending")
         CAPTURED = "captured", _("paid")
         DECLINED = "declined", _("declined")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", _("released")
         COLLECTED = "collected", _("collected at pickup")
 
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments"
     )
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLD)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
     amount_authorized = models.DecimalField(
         _("amount authorized"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    # What the close asked Stripe to capture or charge (set when the call is claimed).
+    amount_requested = models.DecimalField(
+        _("amount requested"), max_digits=10, decimal_places=2, default=Decimal("0.00")
     )
     amount_captured = models.DecimalField(
         _("amount captured"), max_digits=10, decimal_places=2, default=Decimal("0.00")
@@ -398,16 +438,34 @@ class Payment(models.Model):
     stripe_payment_intent_id = models.CharField(
         _("Stripe PaymentIntent"), max_length=255, unique=True, null=True, blank=True
     )
+    stripe_checkout_session_id = models.CharField(
+        _("Stripe Checkout session"), max_length=255, unique=True, null=True, blank=True
+    )
+    checkout_url = models.URLField(_("Stripe Checkout address"), max_length=1000, blank=True)
+    stripe_customer_id = models.CharField(_("Stripe customer"), max_length=255, blank=True)
+    stripe_payment_method_id = models.CharField(
+        _("Stripe payment method"), max_length=255, blank=True
+    )
+    failure_message = models.CharField(_("message"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
-        ordering = ("-created_at",)
+        ordering = ("-created_at", "-id")
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_authorized__gte=0)
+                & Q(amount_requested__gte=0)
                 & Q(amount_captured__gte=0)
                 & Q(amount_refunded__gte=0),
                 name="payment_amounts_non_negative",
@@ -417,9 +475,95 @@ class Payment(models.Model):
                 name="payment_refund_within_capture",
             ),
         ]
+        indexes = [models.Index(fields=("order", "status"), name="payment_order_status")]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} – {self.order}"
+        return f"{self.get_kind_display()} – {self.order}"
+
+    @property
+    def net(self) -> Decimal:
+        """What this payment brought in, after refunds."""
+        return self.amount_captured - self.amount_refunded
+
+
+class Refund(models.Model):
+    """Money given back on a captured card payment, for a shortage or a cancellation.
+
+    The row is written (PENDING) before Stripe is called, and its id is the call's
+    idempotency key: a rerun repeats the same call and Stripe refunds once."""
+
+    class Reason(models.TextChoices):
+        SHORTAGE = "shortage", _("shortage")
+        CANCELLATION = "cancellation", _("cancellation")
+        OVERPAYMENT = "overpayment", _("overpayment")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("refunded")
+        FAILED = "failed", _("failed")
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=15, choices=Reason.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    stripe_refund_id = models.CharField(
+        _("Stripe refund"), max_length=255, unique=True, null=True, blank=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ("created_at", "id")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} – {self.payment}"
+
+
+class StripeCustomer(models.Model):
+    """A customer's Stripe Customer, so a saved card can be charged in later weeks."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stripe_customer"
+    )
+    customer_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Stripe customer")
+        verbose_name_plural = _("Stripe customers")
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class WebhookEvent(models.Model):
+    """A Stripe event, stored once by its id; a Celery task handles it."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ("-received_at",)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
 
 
 class PickupDocument(models.Model):
