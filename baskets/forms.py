@@ -51,19 +51,45 @@ class CheckoutForm(forms.Form):
     language = forms.ChoiceField(
         choices=settings.LANGUAGES, label=_("Language of my emails"), widget=forms.RadioSelect
     )
+    payment_method = forms.ChoiceField(
+        label=_("Payment"),
+        widget=forms.RadioSelect,
+        choices=[],
+        required=False,  # with a single way to pay, there is nothing to choose
+        error_messages={
+            "required": _("Choose how you will pay."),
+            "invalid_choice": _("Choose how you will pay."),
+        },
+    )
 
     def __init__(
-        self, *args: object, points: list[PickupPoint], room: dict[int, int], **kwargs: object
+        self,
+        *args: object,
+        points: list[PickupPoint],
+        room: dict[int, int],
+        methods: list[str],
+        **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.points = points
         self.room = room
+        labels = {
+            "card": _("By card now: the total is held on your card and charged at close"),
+            "at_pickup": _("At pickup, cash or debit"),
+        }
+        self.methods = methods
+        self.fields["payment_method"].choices = [(m, labels[m]) for m in methods]  # type: ignore[attr-defined]
         self.fields["pickup_slot"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (slot.pk, str(slot)) for point in points for slot in point.slots.all()
         ]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
+        if not data.get("payment_method") and "payment_method" not in self.errors:
+            if len(self.methods) == 1:
+                data["payment_method"] = self.methods[0]
+            else:
+                self.add_error("payment_method", _("Choose how you will pay."))
         point = data.get("pickup_point")
         slot_id = data.get("pickup_slot")
         if isinstance(point, PickupPoint):

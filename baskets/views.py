@@ -19,10 +19,11 @@ from accounts.roles import AuthenticatedHttpRequest
 from farms.models import Farm
 from farms.selectors import farm_directory
 from orders import basket as basket_service
+from orders import gateway, payments
 from orders import selectors as market
 from orders.models import Offer, Order, PickupPoint
 
-from . import emails, selectors
+from . import emails, payment_views, selectors
 from .cards import render_cards
 from .forms import CheckoutForm, LineForm
 
@@ -191,14 +192,18 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
     assert order is not None  # noqa: S101 - lines imply an order
     points = list(PickupPoint.objects.filter(is_active=True).prefetch_related("slots"))
     room = basket_service.slots_with_room(window=window, exclude_order_id=order.pk)
+    methods = payments.methods_offered()
     initial = {
         "pickup_point": order.pickup_point_id,
         "pickup_slot": order.pickup_slot_id,
         "language": order.language
         if order.status == Order.Status.CONFIRMED
         else request.user.language,
+        "payment_method": order.payment_method if order.payment_method in methods else methods[0],
     }
-    form = CheckoutForm(request.POST or None, points=points, room=room, initial=initial)
+    form = CheckoutForm(
+        request.POST or None, points=points, room=room, methods=methods, initial=initial
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -212,6 +217,7 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
                         pickup_slot_id=form.cleaned_data["pickup_slot"],
                         language=form.cleaned_data["language"],
                         now=now,
+                        payment_method=form.cleaned_data["payment_method"],
                     )
                     transaction.on_commit(
                         lambda: emails.send_order_confirmation(
@@ -222,7 +228,7 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
                 form.add_error(None, refusal.message)
                 status = 422
             else:
-                return redirect("baskets:order", order_id=confirmed.pk)
+                return payment_views.after_confirm(request, confirmed)
         else:
             status = 422
     return render(
@@ -235,6 +241,7 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
             "points": points,
             # Full slots cannot be chosen (the customer's own slot stays choosable).
             "full_slots": {pk for pk, free in room.items() if free <= 0},
+            "card_enabled": "card" in methods,
         },
         status=status,
     )
@@ -263,6 +270,8 @@ def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
             "order": order,
             "basket": basket,
             "editable": order.window.accepts_orders() and order.status in basket_service.EDITABLE,
+            "pay": payments.payment_state(order) if order.status != Order.Status.BASKET else None,
+            "card_enabled": gateway.enabled(),
         },
     )
 
@@ -278,6 +287,7 @@ def order_cancel(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
     except basket_service.BasketError as refusal:
         messages.error(request, refusal.message)
         return redirect("baskets:order", order_id=order.pk)
+    payment_views.release_after_cancel(order.pk)
     messages.success(request, _("Your order is cancelled; its products are back on sale."))
     return redirect("baskets:my_orders")
 

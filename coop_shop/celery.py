@@ -22,6 +22,7 @@ app.conf.update(
     beat_schedule={
         "windows-tick": {"task": "orders.tasks.windows_tick", "schedule": TICK},
         "release-idle-baskets": {"task": "orders.tasks.release_idle_baskets", "schedule": TICK},
+        "retry-refunds": {"task": "orders.tasks.retry_refunds", "schedule": 15 * 60},
     },
 )
 app.autodiscover_tasks()

@@ -158,7 +158,12 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL.startswith(("redis://", "rediss://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # One process's own memory: room for a whole shop of cached cards (the default
+        # 300 entries would keep evicting them).
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
     )
 }
 
@@ -233,7 +238,8 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # Checkout: our form redirects to Stripe's hosted page (form-action covers redirects).
+    "form-action": [CSP.SELF, "https://checkout.stripe.com"],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -263,6 +269,18 @@ LOGGING = {
 
 # The co-op's own rules. Taxes of Québec: TPS 5 %, TVQ 9.975 % on taxable items.
 COOP_NAME = os.environ.get("COOP_NAME", "Coop des Champs")
+# The public address, for links in emails sent by the worker (no request to ask).
+COOP_BASE_URL = os.environ.get("COOP_BASE_URL", "http://127.0.0.1:8000")
 COOP_TPS_RATE = Decimal("0.05")
 COOP_TVQ_RATE = Decimal("0.09975")
 COORDINATORS_GROUP = "Coordinators"
+
+# Stripe (card payments). Without a secret key only pay-at-pickup is offered.
+# STRIPE_API_BASE points the library at another server (tests use a local fake).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+STRIPE_CURRENCY = "cad"
+if STRIPE_API_BASE:  # a local fake Stripe serves its own "hosted" Checkout page
+    SECURE_CSP["form-action"] = [CSP.SELF, STRIPE_API_BASE.rstrip("/")]

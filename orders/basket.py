@@ -265,6 +265,7 @@ def order_confirm(
     pickup_slot_id: int | None,
     language: str,
     now: datetime,
+    payment_method: str = "at_pickup",
 ) -> Order:
     """Confirm (or update the pickup of) the customer's order. The email is sent by the
     caller after commit (see `baskets.views`)."""
@@ -301,9 +302,14 @@ def order_confirm(
         )
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
+    from . import payments  # payments reads orders; the basket needs only this check
+
+    if payment_method not in payments.methods_offered():
+        raise BasketError(_("Choose how you will pay."))
     order.pickup_point = point
     order.pickup_slot = slot
     order.language = language
+    order.payment_method = payment_method
     if order.status != Order.Status.CONFIRMED:
         order.status = Order.Status.CONFIRMED
         order.confirmed_at = now

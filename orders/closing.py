@@ -7,6 +7,9 @@ midway followed by a rerun all produce one result:
    that wins); a window already CLOSING is resumed by whoever runs next;
 2. lock the confirmed orders (CONFIRMED → LOCKED);
 3. discard the baskets never confirmed and give back any stock they still hold;
+3b. take each card order's final amount (`payments.window_collect`: capture the hold,
+   or charge the saved card, or email the customer a link); each call is claimed in
+   the database before it is made and keyed by our ids, so a rerun never charges twice;
 4. build every list and sheet (rebuilt from the locked orders: the same every time);
 5. email each farm its list, once: a FarmNotice row is claimed before sending;
 6. CLOSED.
@@ -29,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from farms.models import Farm
 
-from . import documents
+from . import documents, payments
 from .basket import _give_back_all
 from .models import FarmNotice, Order, OrderWindow, PickupDocument, PickupPoint
 
@@ -73,6 +76,11 @@ def window_close(*, window_id: int, now: datetime) -> bool:
         )
         _progress(window_id, 10, _("releasing unconfirmed baskets"))
         _discard_baskets(window_id)
+        _progress(window_id, 12, _("charging cards"))
+        unpaid = payments.window_collect(
+            window_id=window_id,
+            heartbeat=lambda done, total: _progress(window_id, 12, _("charging cards")),
+        )
         _progress(window_id, 15, _("building lists and sheets"))
         build_documents(window=window, progress=True)
         _progress(window_id, 90, _("emailing the farms"))
@@ -80,6 +88,11 @@ def window_close(*, window_id: int, now: datetime) -> bool:
         if _emails_outstanding(window):
             # Stay CLOSING: the next tick after the lease tries the failed emails again.
             _progress(window_id, 95, _("some farm emails failed; retrying soon"))
+            return False
+        if unpaid or payments.outstanding_captures(window_id):
+            # Stay CLOSING: Stripe could not be reached for some orders; the next tick
+            # after the lease repeats those calls with the same idempotency keys.
+            _progress(window_id, 95, _("some card payments could not be taken; retrying soon"))
             return False
     OrderWindow.objects.filter(pk=window_id, status=OrderWindow.Status.CLOSING).update(
         status=OrderWindow.Status.CLOSED, close_progress=100, close_step="done", closed_at=now

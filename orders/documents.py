@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import F, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import LETTER
@@ -30,7 +31,7 @@ from farms.models import Farm
 from farms.templatetags.money import format_money
 
 from . import pricing
-from .models import Order, OrderLine, OrderWindow, PickupPoint
+from .models import Order, OrderLine, OrderWindow, Payment, PickupPoint
 
 
 def _fold(text: str) -> str:
@@ -64,6 +65,8 @@ class CustomerOrder:
     point_id: int | None
     slot: str
     items: list[Item] = field(default_factory=list)
+    method: str = "at_pickup"
+    received: Decimal = Decimal("0.00")  # card captured and cash collected, less refunds
 
     @property
     def totals(self) -> pricing.Totals:
@@ -95,10 +98,11 @@ def window_data(window: OrderWindow) -> WindowData:
             "pickup_point_id",
             "pickup_slot__starts_at",
             "pickup_slot__ends_at",
+            "payment_method",
         )
         .iterator(chunk_size=5000)
     )
-    for pk, first, last, email, phone, point_id, starts, ends in order_rows:
+    for pk, first, last, email, phone, point_id, starts, ends, method in order_rows:
         name = f"{last}, {first}" if (first or last) and last else (first or email)
         slot = f"{starts:%H:%M}–{ends:%H:%M}" if starts and ends else ""
         orders[pk] = CustomerOrder(
@@ -109,7 +113,20 @@ def window_data(window: OrderWindow) -> WindowData:
             phone=phone,
             point_id=point_id,
             slot=slot,
+            method=method or "at_pickup",
         )
+    money_in = (
+        Payment.objects.filter(
+            order__window=window,
+            order__status__in=CLOSED_ORDER_STATUSES,
+            status__in=(Payment.Status.CAPTURED, Payment.Status.COLLECTED),
+        )
+        .values("order_id")
+        .annotate(total=Sum(F("amount_captured") - F("amount_refunded")))
+    )
+    for row in money_in:
+        if row["order_id"] in orders:
+            orders[row["order_id"]].received = row["total"]
     farms = {f.pk: f for f in Farm.objects.filter(products__offers__window=window).distinct()}
     line_rows = (
         OrderLine.objects.filter(order__window=window, order__status__in=CLOSED_ORDER_STATUSES)
@@ -269,8 +286,13 @@ def summary_totals(data: WindowData) -> dict[str, object]:
 
 
 def _payment_label(order: CustomerOrder) -> str:
-    # Until card payments land, every order is paid at pickup.
-    return _("to collect: %(amount)s") % {"amount": format_money(order.totals.total)}
+    due = order.totals.total
+    if order.received >= due:
+        return str(_("paid by card")) if order.method == "card" else str(_("paid"))
+    label = _("to collect: %(amount)s") % {"amount": format_money(due - order.received)}
+    if order.method == "card":
+        label = f"{label} ({_('card payment pending')})"
+    return label
 
 
 def _farm_lists(

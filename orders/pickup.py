@@ -4,12 +4,14 @@ A shortage is when a farm delivered fewer units than were ordered. The rule: the
 latest orders lose their units first (the last confirmed is the first cut), so the
 customers who ordered earliest get what they ordered. Each affected line records its
 units short (OrderLine.shortage); what the customer owes is computed on what they
-receive. Customers are told by email; refunds of card payments come with payments.
+receive. Customers are told by email, and what their card paid for the missing units
+is refunded (`payments.refunds_settle`, in a task).
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -35,6 +37,25 @@ def order_mark_pickup(*, order_id: int, picked_up: bool) -> Order:
     order.status = Order.Status.PICKED_UP if picked_up else Order.Status.NOT_COLLECTED
     order.save(update_fields=["status", "updated_at"])
     return order
+
+
+@transaction.atomic
+def order_cancel_closed(*, order_id: int) -> Order:
+    """Cancel an order of a closed week. Its units are not put back on sale (the week
+    is over); what was paid by card is refunded by a task once this commits."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status not in COLLECTABLE:
+        raise BasketError(_("Only orders of a closed week can be cancelled here."))
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status", "updated_at"])
+    transaction.on_commit(lambda: _refund_later(order_id, "cancellation"))
+    return order
+
+
+def _refund_later(order_id: int, reason: str) -> None:
+    from . import tasks
+
+    tasks.refund_order.delay(order_id, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +99,9 @@ def shortage_record(*, offer_id: int, units_short: int, now: datetime) -> list[S
             break
     product_name = offer.product.name
     transaction.on_commit(lambda: _tell_customers(cuts=cuts, product=product_name))
+    for order_id in {cut.order_id for cut in cuts}:
+        # Card payments captured at close give back the units short, once.
+        transaction.on_commit(partial(_refund_later, order_id, "shortage"))
     return cuts
 
 

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import basket, closing, selectors, services
+from . import basket, closing, gateway, payments, selectors, services, webhooks
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -44,3 +44,29 @@ def rebuild_lists(window_id: int) -> int:
 
     window = OrderWindow.objects.filter(pk=window_id, status=OrderWindow.Status.CLOSED).first()
     return closing.build_documents(window=window) if window else 0
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def refund_order(order_id: int, reason: str) -> list[int]:
+    """Refund what a card order was charged beyond what it now owes (idempotent)."""
+    return payments.refunds_settle(order_id=order_id, reason=reason)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def retry_refunds() -> int:
+    """Send again the refunds a Stripe outage left pending (same keys: never twice)."""
+    return sum(
+        len(payments.refunds_settle(order_id=order_id, reason="overpayment"))
+        for order_id in payments.pending_refund_orders()
+    )
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, gateway.GatewayError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def handle_stripe_event(event_pk: int) -> str:
+    """Bring the payment an event is about in line with Stripe (re-read, not trusted)."""
+    return webhooks.event_handle(event_pk=event_pk)

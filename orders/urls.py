@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import coordinator, stock
+from .views import coordinator, payments, stock
 
 app_name = "orders"
 urlpatterns = [
@@ -44,6 +44,13 @@ urlpatterns = [
         coordinator.order_pickup,
         name="coordinator_pickup",
     ),
+    path("coordinator/orders/<int:order_id>/cash/", payments.order_cash, name="coordinator_cash"),
+    path(
+        "coordinator/orders/<int:order_id>/cancel/",
+        payments.order_cancel_refund,
+        name="coordinator_cancel_order",
+    ),
+    path("stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
     path("portal/<slug:farm_slug>/", stock.farm_home, name="farm_home"),
     path("portal/<slug:farm_slug>/weeks/<int:window_id>/", stock.grid, name="stock_grid"),
     path(

@@ -6,6 +6,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController
 
 from coop_shop.celery import app as celery_app
+from tests.fake_stripe import FakeStripe
 
 
 @pytest.fixture
@@ -55,3 +56,19 @@ def _plain_static_storage(settings) -> None:  # type: ignore[no-untyped-def]
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def fake_stripe(settings) -> Iterator[FakeStripe]:  # type: ignore[no-untyped-def]
+    """A fake Stripe API over real HTTP (see tests/fake_stripe.py), with the Stripe
+    settings pointing at it. It accepts only the key "sk_test_fake"; to receive its
+    signed webhooks call ``fake_stripe.set_webhook(live_server.url + "/...")``."""
+    server = FakeStripe(api_key="sk_test_fake", webhook_secret="whsec_test_fake").start()
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_fake"
+    settings.STRIPE_API_BASE = server.base_url
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -141,6 +141,13 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("orders:coordinator_document", "POST"): (LOGIN, 403, 403, 403, 403, 405),
     ("orders:coordinator_pickup", "GET"): every(405),
     ("orders:coordinator_pickup", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("orders:coordinator_cash", "GET"): every(405),
+    ("orders:coordinator_cash", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("orders:coordinator_cancel_order", "GET"): every(405),
+    ("orders:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    # Stripe's webhook: public, but only a request signed with our secret is heard.
+    ("orders:stripe_webhook", "GET"): every(405),
+    ("orders:stripe_webhook", "POST"): every(400),
     ("orders:farm_home", "GET"): (LOGIN, 404, 404, 200, 404, 200),
     ("orders:farm_home", "POST"): (LOGIN, 405, 405, 405, 405, 405),
     ("orders:stock_grid", "GET"): (LOGIN, 404, 404, 200, 404, 200),
@@ -174,6 +181,11 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("baskets:order", "POST"): (LOGIN, 405, 405, 405, 405, 405),
     ("baskets:order_cancel", "GET"): every(405),
     ("baskets:order_cancel", "POST"): (LOGIN, 302, 404, 404, 404, 404),
+    # No Stripe key in the matrix: A is told card payment is not set up (302 back).
+    ("baskets:order_pay", "GET"): every(405),
+    ("baskets:order_pay", "POST"): (LOGIN, 302, 404, 404, 404, 404),
+    ("baskets:order_paid", "GET"): (LOGIN, 302, 404, 404, 404, 404),
+    ("baskets:order_paid", "POST"): every(405),
 }
 # fmt: on
 
@@ -190,6 +202,8 @@ WRITERS: dict[str, frozenset[str]] = {
     "orders:coordinator_window_cancel": frozenset({"coordinator"}),  # it has no order yet
     "orders:coordinator_shortage": frozenset({"coordinator"}),
     "orders:coordinator_pickup": frozenset({"coordinator"}),
+    "orders:coordinator_cash": frozenset({"coordinator"}),
+    "orders:coordinator_cancel_order": frozenset({"coordinator"}),
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
@@ -446,6 +460,8 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "orders:coordinator_progress": {"window_id": last_week},
     "orders:coordinator_shortage": {"window_id": last_week},
     "orders:coordinator_pickup": {"order_id": lambda w: w.last_week_order_a.pk},
+    "orders:coordinator_cash": {"order_id": lambda w: w.last_week_order_a.pk},
+    "orders:coordinator_cancel_order": {"order_id": lambda w: w.last_week_order_a.pk},
     "orders:farm_pickup_list": {"window_id": last_week},
 }
 

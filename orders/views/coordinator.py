@@ -1,6 +1,8 @@
 """The coordinators' pages: the week at a glance, closing progress, lists and sheets,
 pickup day (collected or not) and shortages. Coordinators only (403 for others)."""
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 
-from .. import closing, pickup, selectors, services, tasks
+from .. import closing, payments, pickup, selectors, services, tasks
 from ..basket import BasketError
 from ..forms import RhythmForm, WindowForm
 from ..models import CoopSettings, Offer, Order, OrderWindow, PickupDocument
@@ -49,7 +51,9 @@ def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
             "figures": selectors.window_figures(window=window),
             "farm_totals": selectors.window_farm_totals(window=window),
             "documents": documents,
-            "orders": selectors.window_orders(window=window) if window.status == "closed" else [],
+            "orders": _with_payments(selectors.window_orders(window=window))
+            if window.status == "closed"
+            else [],
             "offers": selectors.window_offers_ordered(window=window)
             if window.status == "closed"
             else [],
@@ -116,8 +120,17 @@ def order_pickup(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
         messages.error(request, refusal.message)
         return redirect("orders:coordinator_window", window_id=order.window_id)
     if request.htmx:
+        order = _with_payments(selectors.window_orders(window=order.window).filter(pk=order.pk))[0]
         return render(request, "orders/coordinator/window.html#order-row", {"order": order})
     return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+
+
+def _with_payments(orders: Iterable[Order]) -> list[Order]:
+    """The orders, each with `pay`: its payment state (payments and lines prefetched)."""
+    rows = list(orders)
+    for order in rows:
+        order.pay = payments.payment_state(order, list(order.payments.all()))  # type: ignore[attr-defined]
+    return rows
 
 
 def _window_url(window_id: int) -> str:

@@ -1,0 +1,289 @@
+"""Every call to Stripe, and nothing else. Small on purpose.
+
+Rules kept here:
+- Amounts cross this boundary as Decimal dollars and become integer cents only in the
+  request (`pricing.to_cents`); Stripe's cents come back as Decimal dollars.
+- Every POST carries an idempotency key built from our own ids (`key`), so a retried
+  call, a rerun after a crash or a second worker makes Stripe act once.
+- Callers never hold database locks while calling (see `orders.payments`).
+- Stripe's objects do not leave this module: callers get small frozen values.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from .pricing import to_cents
+
+
+class GatewayError(Exception):
+    """Stripe refused or could not be reached. `code` is Stripe's error code."""
+
+    def __init__(self, message: str, *, code: str = "", intent: "Intent | None" = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.intent = intent
+
+
+class CardDeclined(GatewayError):
+    """The bank said no."""
+
+
+class AuthenticationRequired(GatewayError):
+    """The bank wants the customer present (3-D Secure): they must pay through a link."""
+
+
+class InvalidSignature(Exception):
+    """A webhook request that Stripe did not sign with our secret."""
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    id: str
+    status: str
+    amount: Decimal
+    amount_capturable: Decimal
+    amount_received: Decimal
+    customer: str
+    payment_method: str
+    error: str
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: str
+    url: str
+    status: str
+    payment_intent: str
+
+
+def enabled() -> bool:
+    """Card payments are possible: a secret key is configured."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def _client() -> stripe.StripeClient:
+    kwargs: dict[str, Any] = {"max_network_retries": 2}
+    if settings.STRIPE_API_BASE:
+        kwargs["base_addresses"] = {"api": settings.STRIPE_API_BASE}
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **kwargs)
+
+
+def _dollars(cents: int | None) -> Decimal:
+    return (Decimal(cents or 0) / 100).quantize(Decimal("0.01"))
+
+
+def _id(value: Any) -> str:
+    """An expandable field: an id string, an object with an id, or nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return str(value["id"])
+
+
+def _intent(obj: Any) -> Intent:
+    data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    error = data.get("last_payment_error") or {}
+    return Intent(
+        id=data["id"],
+        status=data["status"],
+        amount=_dollars(data.get("amount")),
+        amount_capturable=_dollars(data.get("amount_capturable")),
+        amount_received=_dollars(data.get("amount_received")),
+        customer=_id(data.get("customer")),
+        payment_method=_id(data.get("payment_method")),
+        error=str(error.get("message") or error.get("code") or "") if error else "",
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+    )
+
+
+def _session(obj: Any) -> Session:
+    return Session(
+        id=obj["id"],
+        url=obj["url"] or "",
+        status=obj["status"] or "",
+        payment_intent=_id(obj["payment_intent"]),
+    )
+
+
+def _options(key: str) -> Any:
+    return {"idempotency_key": f"coop-{key}"}
+
+
+def _fail(error: stripe.StripeError) -> GatewayError:
+    message = error.user_message or str(error) or "Stripe error"
+    code = str(error.code or "")
+    intent = None
+    body = error.error
+    if body is not None and getattr(body, "payment_intent", None) is not None:
+        intent = _intent(body.payment_intent)
+    if isinstance(error, stripe.CardError):
+        cls = AuthenticationRequired if code == "authentication_required" else CardDeclined
+        return cls(message, code=code, intent=intent)
+    return GatewayError(message, code=code, intent=intent)
+
+
+def customer_create(*, user_id: int, email: str, key: str) -> str:
+    try:
+        customer = _client().v1.customers.create(
+            params={"email": email, "metadata": {"user_id": str(user_id)}}, options=_options(key)
+        )
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+    return str(customer["id"])
+
+
+def checkout_create(
+    *,
+    key: str,
+    customer: str,
+    amount: Decimal,
+    description: str,
+    success_url: str,
+    cancel_url: str,
+    manual_capture: bool,
+    locale: str,
+    metadata: dict[str, str],
+) -> Session:
+    """A hosted Checkout page for `amount`. With `manual_capture` the card is held
+    (captured at close) and saved for charges made without the customer."""
+    intent_data: dict[str, Any] = {
+        "capture_method": "manual" if manual_capture else "automatic",
+        "metadata": metadata,
+        "description": description,
+    }
+    if manual_capture:
+        intent_data["setup_future_usage"] = "off_session"
+    try:
+        session = _client().v1.checkout.sessions.create(
+            params={  # type: ignore[arg-type]  # a plain dict, as Stripe's docs write it
+                "mode": "payment",
+                "customer": customer,
+                "client_reference_id": metadata.get("order_id", ""),
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "locale": locale,
+                "line_items": [
+                    {
+                        "price_data": {
+                            "currency": settings.STRIPE_CURRENCY,
+                            "unit_amount": to_cents(amount),
+                            "product_data": {"name": description},
+                        },
+                        "quantity": 1,
+                    }
+                ],
+                "payment_intent_data": intent_data,
+                "metadata": metadata,
+            },
+            options=_options(key),
+        )
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+    return _session(session)
+
+
+def checkout_retrieve(session_id: str) -> Session:
+    try:
+        return _session(_client().v1.checkout.sessions.retrieve(session_id))
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+
+
+def checkout_expire(*, session_id: str, key: str) -> None:
+    """Close an unused Checkout page (a newer one replaces it). Already closed: fine."""
+    try:
+        _client().v1.checkout.sessions.expire(session_id, options=_options(key))
+    except stripe.InvalidRequestError:
+        pass
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+
+
+def intent_retrieve(intent_id: str) -> Intent:
+    try:
+        return _intent(_client().v1.payment_intents.retrieve(intent_id))
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+
+
+def intent_capture(*, intent_id: str, amount: Decimal, key: str) -> Intent:
+    try:
+        intent = _client().v1.payment_intents.capture(
+            intent_id, params={"amount_to_capture": to_cents(amount)}, options=_options(key)
+        )
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+    return _intent(intent)
+
+
+def intent_cancel(*, intent_id: str, key: str) -> Intent:
+    try:
+        intent = _client().v1.payment_intents.cancel(intent_id, options=_options(key))
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+    return _intent(intent)
+
+
+def charge_saved_card(
+    *,
+    key: str,
+    customer: str,
+    payment_method: str,
+    amount: Decimal,
+    description: str,
+    metadata: dict[str, str],
+) -> Intent:
+    """Charge the saved card without the customer present. Raises CardDeclined or
+    AuthenticationRequired (with the intent) when the bank refuses."""
+    try:
+        intent = _client().v1.payment_intents.create(
+            params={
+                "amount": to_cents(amount),
+                "currency": settings.STRIPE_CURRENCY,
+                "customer": customer,
+                "payment_method": payment_method,
+                "off_session": True,
+                "confirm": True,
+                "description": description,
+                "metadata": metadata,
+            },
+            options=_options(key),
+        )
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+    return _intent(intent)
+
+
+def refund_create(*, intent_id: str, amount: Decimal, key: str, metadata: dict[str, str]) -> str:
+    try:
+        refund = _client().v1.refunds.create(
+            params={
+                "payment_intent": intent_id,
+                "amount": to_cents(amount),
+                "metadata": metadata,
+            },
+            options=_options(key),
+        )
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+    return str(refund["id"])
+
+
+def event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:
+    """The event Stripe sent, if it is signed with our webhook secret."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret or not signature:
+        raise InvalidSignature("missing signature or secret")
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, secret)
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise InvalidSignature(str(error)) from error
+    data: dict[str, Any] = event.to_dict()
+    return data

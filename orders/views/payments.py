@@ -1,0 +1,75 @@
+"""Payment endpoints of the market: Stripe's webhook, and the coordinators' pickup-day
+actions on money (cash collected, an order cancelled and refunded)."""
+
+import logging
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from accounts.roles import AuthenticatedHttpRequest, coordinator_required
+
+from .. import closing, gateway, payments, pickup, tasks, webhooks
+from ..basket import BasketError
+from ..models import Order
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt  # Stripe cannot send our CSRF token; the signature proves the sender
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    try:
+        event, created = webhooks.event_receive(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+    except gateway.InvalidSignature:
+        logger.warning("stripe webhook: refused an unsigned or forged request")
+        return JsonResponse({"error": "invalid signature"}, status=400)
+    if created or event.processed_at is None:
+        pk = event.pk
+        transaction.on_commit(lambda: tasks.handle_stripe_event.delay(pk))
+    return JsonResponse({"received": True, "duplicate": not created})
+
+
+def _window_url(window_id: int) -> str:
+    from django.urls import reverse
+
+    return reverse("orders:coordinator_window", args=[window_id])
+
+
+@require_POST
+@coordinator_required
+def order_cash(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    """The coordinator collected what the order still owes, at the pickup point."""
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        payments.cash_record(order_id=order.pk, recorded_by_id=request.user.pk)
+    except payments.PaymentError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Payment of order %(number)s recorded.") % {"number": order.pk})
+    return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+
+
+@require_POST
+@coordinator_required
+def order_cancel_refund(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    """Cancel an order after the close (the customer will not come, or the co-op cannot
+    fill it): what was paid by card is refunded automatically, once."""
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        pickup.order_cancel_closed(order_id=order.pk)
+    except BasketError as refusal:
+        messages.error(request, refusal.message)
+        return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+    closing.build_documents(window=order.window)
+    messages.success(
+        request,
+        _("Order %(number)s is cancelled; any card payment is refunded.") % {"number": order.pk},
+    )
+    return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
