@@ -4,6 +4,7 @@ pickup day (collected or not) and shortages. Coordinators only (403 for others).
 from collections.abc import Iterable
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -151,11 +152,14 @@ def shortage(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
         return redirect("orders:coordinator_window", window_id=window.pk)
     offer = get_object_or_404(Offer, pk=offer_id, window=window)
     try:
-        cuts = pickup.shortage_record(offer_id=offer.pk, units_short=units, now=timezone.now())
+        # One transaction: the emails and refunds it queues start once the sheets
+        # (which show what is delivered) are rebuilt too.
+        with transaction.atomic():
+            cuts = pickup.shortage_record(offer_id=offer.pk, units_short=units, now=timezone.now())
+            closing.build_documents(window=window)
     except BasketError as refusal:
         messages.error(request, refusal.message)
         return redirect("orders:coordinator_window", window_id=window.pk)
-    closing.build_documents(window=window)  # the sheets show what is delivered
     messages.success(
         request,
         ngettext(

@@ -63,11 +63,12 @@ def order_cancel_refund(request: AuthenticatedHttpRequest, order_id: int) -> Htt
     fill it): what was paid by card is refunded automatically, once."""
     order = get_object_or_404(Order, pk=order_id)
     try:
-        pickup.order_cancel_closed(order_id=order.pk)
+        with transaction.atomic():  # the refund task starts once the sheets are rebuilt
+            pickup.order_cancel_closed(order_id=order.pk)
+            closing.build_documents(window=order.window)
     except BasketError as refusal:
         messages.error(request, refusal.message)
         return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
-    closing.build_documents(window=order.window)
     messages.success(
         request,
         _("Order %(number)s is cancelled; any card payment is refunded.") % {"number": order.pk},
