@@ -16,6 +16,8 @@ class RhythmForm(forms.ModelForm):
             "weeks_ahead",
             "basket_hold_minutes",
             "minimum_order_amount",
+            "pay_at_pickup",
+            "margin_percent",
         )
         widgets = {
             "open_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

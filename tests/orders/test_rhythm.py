@@ -2,6 +2,7 @@
 pickup Thursday, in Québec time), each editable or cancellable on its own."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders import services, tasks
-from orders.models import OrderWindow
+from orders.models import CoopSettings, OrderWindow
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -119,9 +120,14 @@ def test_the_coordinator_sets_the_rhythm(client) -> None:
             "weeks_ahead": 2,
             "basket_hold_minutes": 45,
             "minimum_order_amount": "20.00",
+            "margin_percent": "12.50",
+            # pay_at_pickup unchecked: card only
         },
     )
     assert response.status_code == 302
+    rules = CoopSettings.load()
+    assert rules.margin_percent == Decimal("12.50")
+    assert rules.pay_at_pickup is False
     windows = list(OrderWindow.objects.order_by("opens_at"))
     assert len(windows) == 2
     assert all(timezone.localtime(w.opens_at, QC).weekday() == 5 for w in windows)
