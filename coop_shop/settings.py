@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "farms",
     "orders",
     "baskets",
+    "settlements",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("farms.urls")),
     path("", include("orders.urls")),
     path("", include("baskets.urls")),
+    path("", include("settlements.urls")),
 ]
 
 if settings.DEBUG:

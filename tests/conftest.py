@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.worker import WorkController
+from django.db import OperationalError
 
 from coop_shop.celery import app as celery_app
 from tests.fake_stripe import FakeStripe
@@ -29,8 +30,11 @@ def wait_for() -> Callable[..., None]:
     ) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if condition():
-                return
+            try:
+                if condition():
+                    return
+            except OperationalError:  # SQLite's shared test database, locked by the worker
+                pass
             time.sleep(0.1)
         pytest.fail(f"timed out after {timeout}s waiting for {what}")
 

@@ -67,10 +67,13 @@ from orders.models import (
     Order,
     OrderLine,
     OrderWindow,
+    Payment,
     PickupDocument,
     PickupPoint,
     PickupSlot,
 )
+from settlements.models import FarmStatement
+from settlements.services import settle_window
 from tests import factories
 
 ROLES = ("anonymous", "customer_a", "customer_b", "farmer_x", "farmer_y", "coordinator")
@@ -160,6 +163,26 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("orders:stock_upload", "POST"): (LOGIN, 404, 404, 200, 404, 200),
     ("orders:farm_pickup_list", "GET"): (LOGIN, 404, 404, 200, 404, 200),
     ("orders:farm_pickup_list", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    # --- settlements: the coordinator's settling and reports (403); a farm's statements
+    # in the portal (404 outside one's farms). The week two weeks ago is settled.
+    ("settlements:window", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("settlements:window", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("settlements:settle", "GET"): every(405),
+    ("settlements:settle", "POST"): (LOGIN, 403, 403, 403, 403, 302),  # already: unchanged
+    ("settlements:payouts_csv", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("settlements:payouts_csv", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("settlements:write_off", "GET"): every(405),
+    ("settlements:write_off", "POST"): (LOGIN, 403, 403, 403, 403, 409),  # a settled week
+    ("settlements:payout_paid", "GET"): every(405),
+    ("settlements:payout_paid", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("settlements:reports", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("settlements:reports", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("settlements:reports_csv", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("settlements:reports_csv", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("settlements:farm_statements", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("settlements:farm_statements", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("settlements:farm_statement", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("settlements:farm_statement", "POST"): (LOGIN, 405, 405, 405, 405, 405),
     # --- baskets: public shop pages; each customer's own basket and orders.
     ("baskets:home", "GET"): every(200),
     ("baskets:home", "POST"): every(405),
@@ -202,6 +225,7 @@ WRITERS: dict[str, frozenset[str]] = {
     "orders:coordinator_window_cancel": frozenset({"coordinator"}),  # it has no order yet
     "orders:coordinator_shortage": frozenset({"coordinator"}),
     "orders:coordinator_pickup": frozenset({"coordinator"}),
+    "settlements:payout_paid": frozenset({"coordinator"}),
     "orders:coordinator_cash": frozenset({"coordinator"}),
     "orders:coordinator_cancel_order": frozenset({"coordinator"}),
     "baskets:line_update": SIGNED_IN,  # each into their own basket
@@ -296,6 +320,7 @@ class World:
     last_week_offer: Offer  # farm X's, in the closed window
     last_week_order_a: Order  # customer A's, picked up
     pickup_list_x: PickupDocument  # farm X's list of last week
+    statement_x: FarmStatement  # farm X's statement of two weeks ago (settled)
     offer_x: Offer  # in the open window
     offer_y: Offer
     order_a: Order  # customer A's basket in the open window, one line
@@ -383,6 +408,36 @@ def build_world() -> World:
     Offer.objects.filter(pk=last_week.pk).update(remaining=7)
     pickup_list_x = PickupDocument(window=previous, kind=PickupDocument.Kind.FARM_LIST, farm=farm_x)
     pickup_list_x.csv.save("ferme-x.csv", ContentFile(b"product,quantity\nCarottes X,3\n"))
+    # Two weeks ago, settled: a customer who is none of the roles bought from farm X and
+    # paid in cash; farm X has its statement. (Last week stays unpaid for pickup day.)
+    settled_week = factories.window(
+        opens_at=now - timedelta(days=17),
+        closes_at=now - timedelta(days=13),
+        pickup_date=(now - timedelta(days=11)).date(),
+        status=OrderWindow.Status.CLOSED,
+    )
+    settled_offer = factories.offer(window_=settled_week, product_=product_x)
+    settled_order = factories.order(
+        window_=settled_week,
+        customer=factories.user(email="c@example.org"),
+        status=Order.Status.PICKED_UP,
+    )
+    OrderLine.objects.create(
+        order=settled_order,
+        offer=settled_offer,
+        quantity=2,
+        unit_price=settled_offer.price,
+        tax_class=product_x.tax_class,
+    )
+    Payment.objects.create(
+        order=settled_order,
+        method=Payment.Method.AT_PICKUP,
+        kind=Payment.Kind.CASH,
+        status=Payment.Status.COLLECTED,
+        amount_captured=settled_offer.price * 2,
+    )
+    settled = settle_window(window_id=settled_week.pk, by=coordinator, now=now).settlement
+    statement_x = settled.statements.get(farm=farm_x)
     point = factories.pickup_point(name="Marché Jean-Talon")
     other_point = factories.pickup_point(name="Église Saint-Denis")
     PickupSlot.objects.create(
@@ -409,6 +464,7 @@ def build_world() -> World:
         last_week_offer=last_week,
         last_week_order_a=picked_up,
         pickup_list_x=pickup_list_x,
+        statement_x=statement_x,
         offer_x=offer_x,
         offer_y=offer_y,
         order_a=Order.objects.get(window=window, customer=users["customer_a"]),
@@ -435,6 +491,7 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     "offer_id": lambda w: w.offer_x.pk,
     "order_id": lambda w: w.order_a.pk,
     "document_id": lambda w: w.pickup_list_x.pk,
+    "statement_id": lambda w: w.statement_x.pk,
     "fmt": lambda w: "csv",
     # The admin's, allauth's and the media server's.
     "object_id": lambda w: w.order_a.pk,
@@ -453,6 +510,14 @@ def last_week(w: World) -> object:
     return w.previous.pk
 
 
+def settled_week(w: World) -> int:
+    return w.statement_x.settlement.window_id
+
+
+def settled_order(w: World) -> Order:
+    return Order.objects.get(window_id=settled_week(w))
+
+
 OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     # The coordinator's pages of a closed week (the upcoming week for "close now", which
     # is refused as not yet due: a due one would queue a real Celery task).
@@ -463,6 +528,10 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "orders:coordinator_cash": {"order_id": lambda w: w.last_week_order_a.pk},
     "orders:coordinator_cancel_order": {"order_id": lambda w: w.last_week_order_a.pk},
     "orders:farm_pickup_list": {"window_id": last_week},
+    "settlements:window": {"window_id": settled_week},
+    "settlements:settle": {"window_id": settled_week},
+    "settlements:payouts_csv": {"window_id": settled_week},
+    "settlements:write_off": {"order_id": lambda w: settled_order(w).pk},
 }
 
 
@@ -540,6 +609,11 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     "orders:coordinator_window_edit": _window_dates,
     "orders:coordinator_shortage": lambda w: {"offer": w.last_week_offer.pk, "units": "1"},
     "orders:coordinator_pickup": lambda w: {"picked_up": "0"},
+    "settlements:write_off": lambda w: {"reason": "Pas venu"},
+    "settlements:payout_paid": lambda w: {
+        "paid_on": w.statement_x.settlement.window.pickup_date.isoformat(),
+        "reference": "VIR-2026-001",
+    },
     "baskets:line_update": lambda w: {"quantity": "3"},
     "baskets:checkout": lambda w: {"pickup_point": w.point.pk, "language": "fr-ca"},
 }

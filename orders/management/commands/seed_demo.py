@@ -34,7 +34,9 @@ from orders.models import (
     Payment,
     PickupPoint,
     PickupSlot,
+    Refund,
 )
+from orders.signals import demo_seeded
 
 SEED = 2026
 LAST_WEEK_GENERATED_ORDERS = 10  # plus the demo customer's and the demo farmer's
@@ -132,6 +134,7 @@ class Command(BaseCommand):
         """Delete the domain data, children first (orders protect offers, users, points)."""
         deleted: Counter[str] = Counter()
         querysets = (
+            Refund.objects.all(),
             Payment.objects.all(),
             OrderLine.objects.all(),
             Order.objects.all(),
@@ -248,6 +251,8 @@ class Seeder:
             orders_current=len(current_placed.orders),
             lines=len(last_placed.lines) + len(current_placed.lines),
         )
+        # Other apps add to the demo (settlements pays and settles last week).
+        demo_seeded.send(sender=type(self), closed_window=last, now=self.now)
 
     # --- Farms and catalogue -------------------------------------------------------------
 
