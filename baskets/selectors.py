@@ -4,6 +4,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.urls import reverse
 
@@ -64,29 +65,39 @@ class ShopOffer:
     farm_url: str = ""
 
 
-def window_offers(*, window: OrderWindow) -> list[ShopOffer]:
-    """The window's offers with what a card shows, in one query."""
+# What a shop card and the filters show of an offer, in the shop's order. The rows are
+# also the shop's cache version: any change to any of them is a new version.
+OFFER_COLUMNS = (
+    "pk", "quantity", "remaining", "price", "product__name", "product__category",
+    "product__description", "product__unit", "product__package_size",
+    "product__tax_class", "product__updated_at", "product__farm_id",
+    "product__farm__name", "product__farm__slug",
+)  # fmt: skip
+FARM_COLUMN = OFFER_COLUMNS.index("product__farm_id")
+OfferRow = tuple[Any, ...]
+
+
+def window_offer_rows(*, window: OrderWindow) -> list[OfferRow]:
+    """The window's offers as plain rows (OFFER_COLUMNS), in one query."""
+    return list(
+        Offer.objects.filter(window=window, quantity__gt=0)
+        .order_by("product__category", "product__name", "product__farm__name")
+        .values_list(*OFFER_COLUMNS)
+    )
+
+
+def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
     units = {key: str(label) for key, label in Unit.choices}
     action = reverse("baskets:line_update", args=[0]).removesuffix("0/")
     farm_base = reverse("baskets:farm", kwargs={"slug": "x"}).removesuffix("x/")
     farms: dict[int, ShopFarm] = {}
     offers = []
-    rows = (
-        Offer.objects.filter(window=window, quantity__gt=0)
-        .order_by("product__category", "product__name", "product__farm__name")
-        .values_list(
-            "pk", "quantity", "remaining", "price", "product__name", "product__category",
-            "product__description", "product__unit", "product__package_size",
-            "product__tax_class", "product__updated_at", "product__farm_id",
-            "product__farm__name", "product__farm__slug",
-        )
-    )  # fmt: skip
     for (pk, quantity, remaining, price, name, category, description, unit, package,
          tax_class, updated_at, farm_id, farm_name, farm_slug) in rows:  # fmt: skip
         farm = farms.get(farm_id)
         if farm is None:
             farm = farms[farm_id] = ShopFarm(pk=farm_id, name=farm_name, slug=farm_slug)
-        label = package if unit == Unit.PACKAGE and package else units.get(unit, unit)
+        label: str = package if unit == Unit.PACKAGE and package else units.get(unit, str(unit))
         product = ShopProduct(
             name=name, category=category, description=description, unit_label=label,
             tax_class=tax_class, updated_at=updated_at, farm_id=farm_id, farm=farm,
@@ -100,12 +111,19 @@ def window_offers(*, window: OrderWindow) -> list[ShopOffer]:
     return offers
 
 
+def window_offers(*, window: OrderWindow) -> list[ShopOffer]:
+    """The window's offers with what a card shows, in one query."""
+    return offers_from_rows(window_offer_rows(window=window))
+
+
 def farm_certifications(*, farm_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
     """(slug, name) of each farm's certifications, in one query."""
     through = Farm.certifications.through
     result: dict[int, list[tuple[str, str]]] = {}
-    rows = through.objects.filter(farm_id__in=set(farm_ids)).values_list(
-        "farm_id", "certification__slug", "certification__name"
+    rows = (
+        through.objects.filter(farm_id__in=set(farm_ids))
+        .order_by("farm_id", "certification__slug")
+        .values_list("farm_id", "certification__slug", "certification__name")
     )
     for farm_id, slug, name in rows:
         result.setdefault(farm_id, []).append((slug, name))
@@ -247,10 +265,7 @@ def decorate_offers(offers: Iterable[Offer]) -> None:
     """Attach each offer's form action and farm link, built once per page instead of
     one URL reversal per card (the shop renders hundreds of cards)."""
     action = reverse("baskets:line_update", args=[0]).removesuffix("0/")
-    farm_urls: dict[int, str] = {}
+    farm_base = reverse("baskets:farm", kwargs={"slug": "x"}).removesuffix("x/")
     for offer in offers:
-        farm = offer.product.farm
-        if farm.pk not in farm_urls:
-            farm_urls[farm.pk] = farm.get_absolute_url()
         offer.action_url = f"{action}{offer.pk}/"  # type: ignore[attr-defined]
-        offer.farm_url = farm_urls[farm.pk]  # type: ignore[attr-defined]
+        offer.farm_url = f"{farm_base}{offer.product.farm.slug}/"  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from orders import selectors as market
 from orders.models import Offer, Order, PickupPoint
 
 from . import emails, payment_views, selectors
-from .cards import render_cards
+from .cards import basket_panel, offers_list
 from .forms import CheckoutForm, LineForm
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def shop(request: HttpRequest) -> HttpResponse:
             else [],
         )
         return render(request, "baskets/shop_closed.html", context)
-    offers = selectors.window_offers(window=window)
+    rows = selectors.window_offer_rows(window=window)
     basket = selectors.basket_of(customer_id=_customer_id(request), window=window)
     if basket.order and basket.order.released:
         items = basket_service.basket_take_released_note(order=basket.order)
@@ -86,20 +86,23 @@ def shop(request: HttpRequest) -> HttpResponse:
             _("Your basket was idle, so its units went back on sale: %(items)s.")
             % {"items": ", ".join(f"{i['quantity']} × {i['product']}" for i in items)},
         )
-    certifications = selectors.farm_certifications(farm_ids={o.product.farm_id for o in offers})
-    shown = selectors.filter_offers(offers, filters, certifications)
-    next_url = request.get_full_path()
-    cards = render_cards(
-        request=request, offers=shown, quantities=basket.quantities, next_url=next_url
+    certifications = selectors.farm_certifications(
+        farm_ids={row[selectors.FARM_COLUMN] for row in rows}
     )
+    next_url = request.get_full_path()
     context.update(
-        groups=selectors.group_by_category(shown),
-        shown_count=len(shown),
-        choices=selectors.shop_choices(offers=offers, certifications=certifications),
         basket=basket,
-        quantities=basket.quantities,
         next_url=next_url,
-        cards=cards,
+        offers_list=offers_list(
+            request=request,
+            window=window,
+            filters=filters,
+            rows=rows,
+            certifications=certifications,
+            lines=basket.lines,
+            next_url=next_url,
+        ),
+        basket_panel=basket_panel(request=request, basket=basket, next_url=next_url, where="shop"),
     )
     return render(request, "baskets/shop.html", context)
 

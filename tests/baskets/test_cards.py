@@ -39,7 +39,9 @@ def test_cards_carry_each_customers_own_token_and_fresh_stock(client) -> None:
     assert "plus que 4" in client.get(reverse("baskets:shop")).content.decode()
 
 
-def test_a_card_in_the_basket_is_never_cached(client) -> None:
+def test_a_card_in_the_basket_is_cached_only_by_its_quantity(client) -> None:
+    """A card in a basket shows the quantity and nothing else of the customer: its key
+    holds the quantity, and the cached HTML has no token."""
     cache.clear()
     offer = factories.offer(quantity=20)
     customer = factories.user()
@@ -49,4 +51,11 @@ def test_a_card_in_the_basket_is_never_cached(client) -> None:
     client.force_login(customer)
     page = client.get(reverse("baskets:shop")).content.decode()
     assert f'id="qty-shop-{offer.pk}" name="quantity" value="2"' in page
-    assert not [k for k in cache._cache if f"shop-card:v1:{offer.pk}:" in k]  # type: ignore[attr-defined]
+    # Keys are shop-card:v2:<offer>:<digest of what it shows>:<quantity>:… (after
+    # locmem's ":1:" prefix).
+    keys = [k.split(":", 2)[2] for k in cache._cache if f"shop-card:v2:{offer.pk}:" in k]  # type: ignore[attr-defined]
+    assert {k.split(":")[4] for k in keys} == {"0", "2"}  # the list's card, and hers
+    for key in keys:
+        html = cache.get(key)
+        assert "__coop_csrf_token__" in html
+        assert tokens(html) == {"__coop_csrf_token__"}
