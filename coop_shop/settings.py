@@ -5,6 +5,7 @@ emails printed to the console. Production sets ``DEBUG=0`` and the variables lis
 in README.md; then ``SECRET_KEY`` is required and ``check --deploy`` is clean.
 """
 
+import hashlib
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -283,5 +284,11 @@ STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_CURRENCY = "cad"
+# Idempotency keys start with this: our ids repeat across databases (a staging copy,
+# a test run) that may share one Stripe account, the keys must not.
+STRIPE_IDEMPOTENCY_PREFIX = os.environ.get("STRIPE_IDEMPOTENCY_PREFIX") or (
+    "coop-"
+    + hashlib.sha256(f"{SECRET_KEY}|{DATABASES['default'].get('NAME')}".encode()).hexdigest()[:10]
+)
 if STRIPE_API_BASE:  # a local fake Stripe serves its own "hosted" Checkout page
     SECURE_CSP["form-action"] = [CSP.SELF, STRIPE_API_BASE.rstrip("/")]

@@ -3,8 +3,9 @@
 Rules kept here:
 - Amounts cross this boundary as Decimal dollars and become integer cents only in the
   request (`pricing.to_cents`); Stripe's cents come back as Decimal dollars.
-- Every POST carries an idempotency key built from our own ids (`key`), so a retried
-  call, a rerun after a crash or a second worker makes Stripe act once.
+- Every POST carries an idempotency key built from our own ids (`key`) after a prefix
+  proper to this installation (two databases sharing a Stripe account never collide),
+  so a retried call, a rerun after a crash or a second worker makes Stripe act once.
 - Callers never hold database locks while calling (see `orders.payments`).
 - Stripe's objects do not leave this module: callers get small frozen values.
 """
@@ -113,7 +114,7 @@ def _session(obj: Any) -> Session:
 
 
 def _options(key: str) -> Any:
-    return {"idempotency_key": f"coop-{key}"}
+    return {"idempotency_key": f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-{key}"}
 
 
 def _fail(error: stripe.StripeError) -> GatewayError:
@@ -231,7 +232,7 @@ def intent_cancel(*, intent_id: str, key: str) -> Intent:
     return _intent(intent)
 
 
-def charge_saved_card(
+def intent_create_off_session(
     *,
     key: str,
     customer: str,
@@ -240,8 +241,8 @@ def charge_saved_card(
     description: str,
     metadata: dict[str, str],
 ) -> Intent:
-    """Charge the saved card without the customer present. Raises CardDeclined or
-    AuthenticationRequired (with the intent) when the bank refuses."""
+    """A PaymentIntent on the saved card, not confirmed yet: its id is stored before
+    any money moves, so a rerun days later finds it instead of creating another."""
     try:
         intent = _client().v1.payment_intents.create(
             params={
@@ -249,12 +250,22 @@ def charge_saved_card(
                 "currency": settings.STRIPE_CURRENCY,
                 "customer": customer,
                 "payment_method": payment_method,
-                "off_session": True,
-                "confirm": True,
                 "description": description,
                 "metadata": metadata,
             },
             options=_options(key),
+        )
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+    return _intent(intent)
+
+
+def intent_confirm_off_session(*, intent_id: str, key: str) -> Intent:
+    """Charge the saved card without the customer present. Raises CardDeclined or
+    AuthenticationRequired (with the intent) when the bank refuses."""
+    try:
+        intent = _client().v1.payment_intents.confirm(
+            intent_id, params={"off_session": True}, options=_options(key)
         )
     except stripe.StripeError as error:
         raise _fail(error) from error

@@ -447,6 +447,8 @@ class Payment(models.Model):
         _("Stripe payment method"), max_length=255, blank=True
     )
     failure_message = models.CharField(_("message"), max_length=300, blank=True)
+    # Calls to Stripe that got no answer; after a few the customer is asked to pay.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -473,6 +475,11 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(amount_refunded__lte=F("amount_captured")),
                 name="payment_refund_within_capture",
+            ),
+            # The close charges a saved card at most once per order, whatever the
+            # number of workers or reruns; after that the customer pays by link.
+            models.UniqueConstraint(
+                fields=("order",), condition=Q(kind="charge"), name="payment_one_charge_per_order"
             ),
         ]
         indexes = [models.Index(fields=("order", "status"), name="payment_order_status")]

@@ -29,11 +29,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -126,9 +127,12 @@ def payment_state(order: Order, payments: list[Payment] | None = None) -> Paymen
     is_open = order.status in (Order.Status.CONFIRMED, Order.Status.BASKET)
     statuses = {p.status for p in payments}
     money = pricing.to_cent
+    refund_failed = any(r.status == Refund.Status.FAILED for p in payments for r in p.refunds.all())
     if order.status == Order.Status.CANCELLED:
-        label = _("Refunded") if refunded else _("Cancelled")
-        return PaymentState(method, due, got, held, refunded, str(label), "ok", False, False)
+        label, tone = (_("Refunded") if refunded else _("Cancelled")), "ok"
+        if refund_failed:
+            label, tone = _("Refund failed: give it back by hand"), "problem"
+        return PaymentState(method, due, got, held, refunded, str(label), tone, False, False)
     can_authorize = can_pay_now = False
     if method == AT_PICKUP:
         if got >= due and due:
@@ -162,6 +166,8 @@ def payment_state(order: Order, payments: list[Payment] | None = None) -> Paymen
         label, tone, can_pay_now = _("Payment pending"), "problem", True
     if refunded and order.status != Order.Status.CANCELLED:
         label = f"{label} · " + _("refunded %(amount)s") % {"amount": _money(refunded)}
+    if refund_failed:
+        label, tone = f"{label} · " + _("refund failed: give it back by hand"), "problem"
     return PaymentState(
         method, due, got, held, refunded, str(label), tone, can_authorize, can_pay_now
     )
@@ -254,25 +260,48 @@ def checkout_begin(*, order_id: int, customer_id: int, return_url: str, cancel_u
 
 def payment_sync(*, payment_id: int) -> Payment:
     """Re-read the payment's Checkout session and PaymentIntent from Stripe and bring
-    our row in line. Safe to run any number of times, in any order."""
+    our row in line. Safe to run any number of times, in any order. Then tidy up what
+    the new state makes useless: older holds, a hold completed after the close, money
+    received beyond what the order owes (refunded by a task)."""
     payment = Payment.objects.get(pk=payment_id)
-    if not payment.stripe_payment_intent_id and payment.stripe_checkout_session_id:
-        session = gateway.checkout_retrieve(payment.stripe_checkout_session_id)
-        if session.payment_intent:
-            Payment.objects.filter(pk=payment.pk, stripe_payment_intent_id__isnull=True).update(
-                stripe_payment_intent_id=session.payment_intent
-            )
-        elif session.status == "expired":
-            Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-                status=Payment.Status.CANCELLED
-            )
-        payment.refresh_from_db()
+    _link_session(payment)
+    payment.refresh_from_db()
     if payment.stripe_payment_intent_id:
         _apply(payment.pk, gateway.intent_retrieve(payment.stripe_payment_intent_id))
     payment.refresh_from_db()
+    order = Order.objects.get(pk=payment.order_id)
     if payment.kind == Payment.Kind.HOLD:
         _release_older_holds(payment.order_id)
+        if (
+            payment.status == Payment.Status.AUTHORIZED
+            and order.status in (*CLOSED_ORDER, Order.Status.CANCELLED)
+            and received(order.pk) >= owed(order)
+        ):
+            _release(payment)  # completed in another tab after the close took the money
+    if payment.status == Payment.Status.CAPTURED and received(order.pk) > owed(order):
+        transaction.on_commit(partial(_refund_later, order.pk, Refund.Reason.OVERPAYMENT))
     return payment
+
+
+def _refund_later(order_id: int, reason: str) -> None:
+    from . import tasks
+
+    tasks.refund_order.delay(order_id, reason)
+
+
+def _link_session(payment: Payment) -> None:
+    """Store the PaymentIntent of a completed Checkout page; cancel an expired one."""
+    if payment.stripe_payment_intent_id or not payment.stripe_checkout_session_id:
+        return
+    session = gateway.checkout_retrieve(payment.stripe_checkout_session_id)
+    if session.payment_intent:
+        Payment.objects.filter(pk=payment.pk, stripe_payment_intent_id__isnull=True).update(
+            stripe_payment_intent_id=session.payment_intent
+        )
+    elif session.status == "expired":
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            status=Payment.Status.CANCELLED
+        )
 
 
 @transaction.atomic
@@ -334,21 +363,24 @@ def _release_older_holds(order_id: int) -> None:
 
 
 def _release(payment: Payment) -> None:
-    if payment.stripe_payment_intent_id:
-        try:
-            intent = gateway.intent_cancel(
-                intent_id=payment.stripe_payment_intent_id, key=f"release-{payment.pk}"
-            )
-        except gateway.GatewayError:
-            intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
-        _apply(payment.pk, intent)
-    elif payment.stripe_checkout_session_id:
+    """Give back a hold, or close a Checkout page nobody should complete any more. A
+    page completed meanwhile is followed like any other payment."""
+    if not payment.stripe_payment_intent_id and payment.stripe_checkout_session_id:
         gateway.checkout_expire(
             session_id=payment.stripe_checkout_session_id, key=f"expire-{payment.pk}"
         )
-        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-            status=Payment.Status.CANCELLED
-        )
+        _link_session(payment)
+        payment.refresh_from_db()
+    if payment.stripe_payment_intent_id:
+        intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
+        if intent.status in ("requires_capture", "requires_confirmation", "requires_action"):
+            try:
+                intent = gateway.intent_cancel(
+                    intent_id=payment.stripe_payment_intent_id, key=f"release-{payment.pk}"
+                )
+            except gateway.GatewayError:
+                intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
+        _apply(payment.pk, intent)
     else:
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
             status=Payment.Status.CANCELLED
@@ -356,11 +388,20 @@ def _release(payment: Payment) -> None:
 
 
 def holds_release(*, order_id: int) -> None:
-    """The customer cancelled before the close: give every hold back."""
+    """Give back every hold and close every open page of the order (cancelled, or
+    switched to pay at pickup, or about to be paid in cash)."""
     for payment in Payment.objects.filter(
         order_id=order_id,
         method=CARD,
         status__in=(Payment.Status.AUTHORIZED, Payment.Status.PENDING),
+    ):
+        _release(payment)
+
+
+def links_close(*, order_id: int) -> None:
+    """Close the order's open Checkout pages (before cash is taken for it)."""
+    for payment in Payment.objects.filter(
+        order_id=order_id, method=CARD, status=Payment.Status.PENDING
     ):
         _release(payment)
 
@@ -372,7 +413,11 @@ def order_collect(*, order_id: int) -> bool:
     """Take what a locked card order owes. True when its money is final (paid, declined
     or waiting for the customer); False when a call failed and a rerun must finish it."""
     order = Order.objects.select_related("customer", "window").get(pk=order_id)
-    # Calls left in flight by a crashed run first, with their recorded key and amount.
+    # Pages still open (a new hold the customer never completed) close first: completed
+    # later, they would hold the card for nothing.
+    for pending in order.payments.filter(kind=Payment.Kind.HOLD, status=Payment.Status.PENDING):
+        _release(pending)
+    # Calls left in flight by a crashed run, with their recorded key and amount.
     for payment in order.payments.filter(status=Payment.Status.CAPTURING).order_by("pk"):
         if not _capture(payment):
             return False
@@ -399,37 +444,38 @@ def order_collect(*, order_id: int) -> bool:
     if rest <= 0:
         return True
     if order.payments.filter(
-        kind__in=(Payment.Kind.CHARGE, Payment.Kind.LINK),
-        status__in=(
-            Payment.Status.DECLINED,
-            Payment.Status.ACTION_REQUIRED,
-            Payment.Status.PENDING,
-        ),
+        Q(kind=Payment.Kind.CHARGE)
+        | Q(
+            kind=Payment.Kind.LINK,
+            status__in=(Payment.Status.ACTION_REQUIRED, Payment.Status.PENDING),
+        )
     ).exists():
-        return True  # already asked the customer: no second charge attempt
+        return True  # charged once already, or the customer was asked: no second try
     card = _saved_card(order)
     if card is None:
-        _ask_customer(
-            order,
-            Payment.objects.create(
+        link = Payment.objects.create(
+            order=order,
+            method=CARD,
+            kind=Payment.Kind.LINK,
+            status=Payment.Status.ACTION_REQUIRED,
+            amount_requested=rest,
+            failure_message=_("No card on file."),
+        )
+        _ask_customer(order, link)
+        return True
+    try:
+        with transaction.atomic():
+            charge = Payment.objects.create(
                 order=order,
                 method=CARD,
-                kind=Payment.Kind.LINK,
-                status=Payment.Status.ACTION_REQUIRED,
+                kind=Payment.Kind.CHARGE,
+                status=Payment.Status.CAPTURING,
                 amount_requested=rest,
-                failure_message=_("No card on file."),
-            ),
-        )
+                stripe_customer_id=card[0],
+                stripe_payment_method_id=card[1],
+            )
+    except IntegrityError:  # another worker created it: it makes the call
         return True
-    charge = Payment.objects.create(
-        order=order,
-        method=CARD,
-        kind=Payment.Kind.CHARGE,
-        status=Payment.Status.CAPTURING,
-        amount_requested=rest,
-        stripe_customer_id=card[0],
-        stripe_payment_method_id=card[1],
-    )
     return _capture(charge)
 
 
@@ -446,53 +492,78 @@ def _saved_card(order: Order) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
+MAX_ATTEMPTS = 5  # unanswered calls on one payment before the customer is asked
+
+
 def _capture(payment: Payment) -> bool:
-    """Make the claimed call (capture a hold, or charge the saved card) and record it."""
+    """Make the claimed call (capture a hold, or charge the saved card) and record it.
+    True when the payment's fate is known; False to try again at the next run."""
+    Payment.objects.filter(pk=payment.pk).update(attempts=F("attempts") + 1)
     try:
-        if payment.kind == Payment.Kind.HOLD:
-            intent = gateway.intent_capture(
-                intent_id=payment.stripe_payment_intent_id or "",
-                amount=payment.amount_requested,
-                key=f"capture-{payment.pk}",
-            )
-        else:
-            intent = gateway.charge_saved_card(
-                key=f"charge-{payment.pk}",
-                customer=payment.stripe_customer_id,
-                payment_method=payment.stripe_payment_method_id,
-                amount=payment.amount_requested,
-                description=_("%(coop)s – order %(number)s")
-                % {"coop": settings.COOP_NAME, "number": payment.order_id},
-                metadata={"order_id": str(payment.order_id), "payment_id": str(payment.pk)},
-            )
+        intent = _capture_call(payment)
     except gateway.AuthenticationRequired as refusal:
-        _refused(payment, refusal, Payment.Status.ACTION_REQUIRED)
+        _refused(payment, refusal.message, Payment.Status.ACTION_REQUIRED, refusal.intent)
         return True
     except gateway.CardDeclined as refusal:
-        _refused(payment, refusal, Payment.Status.DECLINED)
+        _refused(payment, refusal.message, Payment.Status.DECLINED, refusal.intent)
         return True
     except gateway.GatewayError as error:
-        if payment.kind == Payment.Kind.HOLD and payment.stripe_payment_intent_id and error.code:
+        if payment.stripe_payment_intent_id and error.code:
             # Stripe answered (the hold lapsed, or it was captured already): follow it.
             intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
-            if intent.status != "requires_capture":
+            if intent.status not in ("requires_capture", "requires_confirmation"):
                 Payment.objects.filter(pk=payment.pk, status=Payment.Status.CAPTURING).update(
                     status=Payment.Status.AUTHORIZED
                 )
                 _apply(payment.pk, intent)
                 return True
-        logger.warning("payment %s: Stripe call failed: %s", payment.pk, error)
+        if error.code or payment.attempts + 1 >= MAX_ATTEMPTS:
+            # A refusal that will not change (a card removed, a bad request), or
+            # Stripe unreachable run after run: the customer pays by link instead.
+            logger.error("payment %s: Stripe refused or failed for good: %s", payment.pk, error)
+            _refused(payment, error.message, Payment.Status.DECLINED, None)
+            return True
+        logger.warning("payment %s: Stripe call failed, will retry: %s", payment.pk, error)
         return False
     _apply(payment.pk, intent)
     return True
 
 
-def _refused(payment: Payment, refusal: gateway.GatewayError, status: str) -> None:
-    changes: dict[str, object] = {"status": status, "failure_message": refusal.message[:300]}
-    if refusal.intent is not None and not payment.stripe_payment_intent_id:
-        changes["stripe_payment_intent_id"] = refusal.intent.id
+def _capture_call(payment: Payment) -> gateway.Intent:
+    if payment.kind == Payment.Kind.HOLD:
+        return gateway.intent_capture(
+            intent_id=payment.stripe_payment_intent_id or "",
+            amount=payment.amount_requested,
+            key=f"capture-{payment.pk}",
+        )
+    # A charge: first an unconfirmed intent whose id we keep, then its confirmation.
+    if not payment.stripe_payment_intent_id:
+        created = gateway.intent_create_off_session(
+            key=f"charge-{payment.pk}",
+            customer=payment.stripe_customer_id,
+            payment_method=payment.stripe_payment_method_id,
+            amount=payment.amount_requested,
+            description=_("%(coop)s – order %(number)s")
+            % {"coop": settings.COOP_NAME, "number": payment.order_id},
+            metadata={"order_id": str(payment.order_id), "payment_id": str(payment.pk)},
+        )
+        Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=created.id)
+        payment.stripe_payment_intent_id = created.id
+    intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
+    if intent.status != "requires_confirmation":
+        return intent  # confirmed by a run that died before recording it
+    return gateway.intent_confirm_off_session(
+        intent_id=payment.stripe_payment_intent_id, key=f"confirm-{payment.pk}"
+    )
+
+
+def _refused(payment: Payment, message: str, status: str, intent: gateway.Intent | None) -> None:
+    changes: dict[str, object] = {"status": status, "failure_message": message[:300]}
+    if intent is not None and not payment.stripe_payment_intent_id:
+        changes["stripe_payment_intent_id"] = intent.id
     moved = Payment.objects.filter(pk=payment.pk, status=Payment.Status.CAPTURING).update(**changes)
     if moved:
+        payment.refresh_from_db()
         _ask_customer(Order.objects.select_related("customer").get(pk=payment.order_id), payment)
 
 
@@ -540,7 +611,7 @@ def window_collect(*, window_id: int, heartbeat: Callable[[int, int], None] | No
             logger.warning("order %s: collecting failed: %s", order_id, error)
             done = False
         unfinished += not done
-        if heartbeat and index % 10 == 0:
+        if heartbeat:  # each order: slow Stripe calls must not look like a dead job
             heartbeat(index, len(ids))
     return unfinished
 
@@ -553,6 +624,10 @@ def refunds_settle(*, order_id: int, reason: str) -> list[int]:
     a cancellation). The Refund rows are written under the order's lock first, so two
     runs never refund the same money; then each is sent with its own key. Returns the
     ids of the refunds sent now."""
+    if not Order.objects.filter(pk=order_id).exists():
+        return []
+    if Order.objects.filter(pk=order_id, status=Order.Status.CANCELLED).exists():
+        holds_release(order_id=order_id)  # nothing more may come in for it
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         payments = list(
@@ -593,8 +668,12 @@ def refunds_settle(*, order_id: int, reason: str) -> list[int]:
     return sent
 
 
+MAX_REFUND_ATTEMPTS = 5
+
+
 def _refund_send(refund: Refund) -> bool:
     Refund.objects.filter(pk=refund.pk).update(attempts=F("attempts") + 1)
+    refund.attempts += 1
     try:
         stripe_id = gateway.refund_create(
             intent_id=refund.payment.stripe_payment_intent_id or "",
@@ -603,9 +682,13 @@ def _refund_send(refund: Refund) -> bool:
             metadata={"order_id": str(refund.payment.order_id), "refund_id": str(refund.pk)},
         )
     except gateway.GatewayError as error:
-        logger.warning("refund %s failed: %s", refund.pk, error)
-        if error.code and refund.attempts >= 4:
+        if error.code or refund.attempts >= MAX_REFUND_ATTEMPTS:
+            # Coordinators see "refund failed" on the order and give the money back
+            # by hand (Stripe's dashboard, or cash).
+            logger.error("refund %s failed for good: %s", refund.pk, error)
             Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED)
+        else:
+            logger.warning("refund %s failed, will retry: %s", refund.pk, error)
         return False
     with transaction.atomic():
         done = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
@@ -627,6 +710,8 @@ def cash_record(*, order_id: int, recorded_by_id: int) -> Payment:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in CLOSED_ORDER:
         raise PaymentError(_("Payment is collected at pickup, once the week is closed."))
+    if order.payments.filter(status=Payment.Status.CAPTURING).exists():
+        raise PaymentError(_("The card of this order is being charged: wait a moment."))
     outstanding = owed(order) - received(order.pk)
     if outstanding <= 0:
         raise PaymentError(_("This order has nothing left to pay."))

@@ -133,7 +133,7 @@ def window_orders(*, window: OrderWindow) -> QuerySet[Order]:
     return (
         Order.objects.filter(window=window, status__in=PLACED)
         .select_related("customer", "pickup_point", "pickup_slot")
-        .prefetch_related("payments", "lines")
+        .prefetch_related("payments__refunds", "lines")
         .order_by("pickup_point__name", "customer__last_name", "customer__first_name")
     )
 

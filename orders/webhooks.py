@@ -81,7 +81,9 @@ def _int(value: str | None) -> int:
 
 def event_handle(*, event_pk: int) -> str:
     """Handle a stored event once; a second run of a processed event does nothing."""
-    event = WebhookEvent.objects.get(pk=event_pk)
+    event = WebhookEvent.objects.filter(pk=event_pk).first()
+    if event is None:
+        return "unknown event"
     if event.processed_at is not None:
         return "already processed"
     WebhookEvent.objects.filter(pk=event_pk).update(attempts=F("attempts") + 1)

@@ -15,6 +15,7 @@ def celery_worker() -> Iterator[WorkController]:
     """A real Celery worker, in a thread, on the configured broker (Redis in CI,
     the filesystem transport by default). Tests using it need
     ``django_db(transaction=True)``: the worker has its own database connection."""
+    celery_app.control.purge()  # tasks queued by earlier tests are about rows now gone
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20
     ) as worker:

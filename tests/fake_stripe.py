@@ -425,6 +425,7 @@ class FakeStripe:
             ("GET", re.compile(r"/v1/payment_intents/([^/]+)"), self._get_intent),
             ("POST", re.compile(r"/v1/payment_intents/([^/]+)/capture"), self._capture),
             ("POST", re.compile(r"/v1/payment_intents/([^/]+)/cancel"), self._cancel),
+            ("POST", re.compile(r"/v1/payment_intents/([^/]+)/confirm"), self._confirm),
             ("GET", re.compile(r"/v1/payment_methods/([^/]+)"), self._get_payment_method),
             ("POST", re.compile(r"/v1/refunds"), self._create_refund),
             ("GET", re.compile(r"/v1/refunds/([^/]+)"), self._get_refund),
@@ -1078,6 +1079,23 @@ class FakeStripe:
         )
         if not confirm or method is None:
             return copy.deepcopy(intent)
+        return self._confirm_with(intent, method, params)
+
+    def _confirm(self, params: JSON, intent_id: str) -> JSON:
+        """POST /v1/payment_intents/{id}/confirm: only from requires_confirmation."""
+        intent = self._find_intent(intent_id)
+        if intent["status"] != "requires_confirmation" or intent["payment_method"] is None:
+            raise _ApiError(
+                400,
+                "invalid_request_error",
+                f"This PaymentIntent's status is {intent['status']}: it cannot be confirmed.",
+                code="payment_intent_unexpected_state",
+                payment_intent=copy.deepcopy(intent),
+            )
+        method = self._payment_methods[intent["payment_method"]]
+        return self._confirm_with(intent, method, params)
+
+    def _confirm_with(self, intent: JSON, method: JSON, params: JSON) -> JSON:
         behaviour = self._behaviours[method["id"]]
         if behaviour == "ok":
             self._authorize(intent)

@@ -48,6 +48,12 @@ def order_cash(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse
     """The coordinator collected what the order still owes, at the pickup point."""
     order = get_object_or_404(Order, pk=order_id)
     try:
+        payments.links_close(order_id=order.pk)  # no card payment may follow the cash
+    except gateway.GatewayError as error:
+        logger.warning("order %s: open payment pages not closed: %s", order.pk, error)
+        messages.error(request, _("Stripe cannot be reached: try again in a minute."))
+        return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+    try:
         payments.cash_record(order_id=order.pk, recorded_by_id=request.user.pk)
     except payments.PaymentError as refusal:
         messages.error(request, refusal.message)

@@ -94,10 +94,15 @@ def test_an_event_replayed_five_times_is_stored_and_handled_once(
         "payment_intent.amount_capturable_updated",
         {"object": "payment_intent", "id": intent_id},
     )
+    queued = []
     for _ in range(5):
         with django_capture_on_commit_callbacks() as callbacks:
             response = _post(client, payload, _signed(payload, settings.STRIPE_WEBHOOK_SECRET))
         assert response.status_code == 200
+        queued.append(len(callbacks))
+    # Each delivery before it is handled queues the task (a lost task is re-queued by
+    # the next delivery); the task itself acts once.
+    assert queued == [1, 1, 1, 1, 1]
     assert WebhookEvent.objects.count() == 1
     event = WebhookEvent.objects.get()
     assert webhooks.event_handle(event_pk=event.pk) == f"payment {payment.pk} synced"
@@ -105,8 +110,7 @@ def test_an_event_replayed_five_times_is_stored_and_handled_once(
         assert webhooks.event_handle(event_pk=event.pk) == "already processed"
     payment.refresh_from_db()
     assert payment.status == Payment.Status.AUTHORIZED
-    assert payment.amount_authorized == Decimal("7.00") or payment.amount_authorized > 0
-    del callbacks
+    assert payment.amount_authorized == Decimal("7.00")
 
 
 def test_events_out_of_order_follow_stripe_not_the_arrival(
