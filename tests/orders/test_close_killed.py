@@ -79,6 +79,9 @@ def test_a_close_killed_after_half_the_captures_captures_each_order_once(  # typ
         "STRIPE_SECRET_KEY": settings.STRIPE_SECRET_KEY,
         "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET,
         "STRIPE_API_BASE": settings.STRIPE_API_BASE,
+        # The same installation: the test database's name differs from the configured
+        # one the prefix was derived from, so pass the prefix as a deployment would.
+        "STRIPE_IDEMPOTENCY_PREFIX": settings.STRIPE_IDEMPOTENCY_PREFIX,
         "PRIVATE_ROOT": str(tmp_path / "private"),
         "EMAIL_CONSOLE": "1",
     }

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orders import basket, closing, payments, pickup
 from orders.models import CoopSettings, Offer, Order, OrderWindow, Payment, Refund
@@ -75,7 +75,8 @@ def _close(window: OrderWindow) -> None:
 
 
 def _page(client, order: Order) -> str:  # type: ignore[no-untyped-def]
-    return client.get(reverse("baskets:order", args=[order.pk])).content.decode()
+    response = client.get(reverse("baskets:order", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    return response.content.decode()
 
 
 def test_the_whole_card_flow_is_visible_to_customer_and_coordinator(
@@ -130,8 +131,8 @@ def test_the_whole_card_flow_is_visible_to_customer_and_coordinator(
     assert fake_stripe.refunds_for(second.stripe_payment_intent_id) == [1380]
     client.force_login(customer)
     page = _page(client, order)
-    assert "13,80" in page
-    assert "7,00" in page
+    assert "$13.80" in page
+    assert "$7.00" in page
 
 
 def test_lowering_the_basket_needs_nothing_and_close_captures_the_lower_total(
@@ -489,6 +490,7 @@ def test_a_refund_stripe_keeps_refusing_shows_as_failed_to_the_coordinator(
             fake_stripe.fail_next("/v1/refunds", status=500)
         payments.refunds_settle(order_id=order.pk, reason="cancellation")
     assert Refund.objects.get().status == Refund.Status.FAILED
-    state = payments.payment_state(Order.objects.get(pk=order.pk))
+    with translation.override("en"):
+        state = payments.payment_state(Order.objects.get(pk=order.pk))
     assert "Refund failed" in state.label
     assert state.tone == "problem"

@@ -241,3 +241,10 @@ def _card(
         amount_captured=amount,
         amount_refunded=refunded,
     )
+
+
+def names(number: int, text: str) -> bool:
+    """The text names order `number`: "#12" in English, "nº 12" in French."""
+    import re
+
+    return re.search(rf"(#|nº\s?){number}\b", text) is not None

@@ -19,6 +19,7 @@ from settlements.models import FarmStatement, Settlement, WriteOff
 from tests import factories
 
 from . import builders
+from .builders import names
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_a_week_of_1000_orders_reconciles_to_the_cent() -> None:
     with pytest.raises(refused) as error:
         services.settle_window(window_id=week.window.pk, by=coordinator, now=now)
     assert len(error.value.reasons) == len(week.unpaid)  # each unpaid order, by number
-    assert all(f"#{pk} " in " ".join(error.value.reasons) for pk in week.unpaid[:5])
+    assert all(names(pk, " ".join(error.value.reasons)) for pk in week.unpaid[:5])
     for order_id in week.unpaid:
         services.write_off_order(order_id=order_id, by=coordinator, reason="Pas venu", now=now)
 
@@ -224,10 +225,10 @@ def test_a_partly_paid_order_cannot_be_written_off() -> None:
         services.write_off_order(
             order_id=order.pk, by=factories.coordinator(), reason="x", now=timezone.now()
         )
-    assert f"#{order.pk}" in error.value.message
+    assert names(order.pk, error.value.message)
     with pytest.raises(services.SettlementError) as settle_error:
         services.settle_window(window_id=window.pk, by=None, now=timezone.now())
-    assert f"#{order.pk}" in settle_error.value.reasons[0]
+    assert names(order.pk, settle_error.value.reasons[0])
 
 
 def test_a_cancelled_order_still_holding_money_blocks() -> None:
@@ -235,7 +236,7 @@ def test_a_cancelled_order_still_holding_money_blocks() -> None:
     Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
     with pytest.raises(services.SettlementError) as error:
         services.settle_window(window_id=window.pk, by=None, now=timezone.now())
-    assert f"#{order.pk}" in error.value.reasons[0]
+    assert names(order.pk, error.value.reasons[0])
     Payment.objects.filter(order=order).update(amount_refunded=F("amount_captured"))
     s = services.settle_window(window_id=window.pk, by=None, now=timezone.now()).settlement
     assert s.money_in == ZERO == s.money_out
@@ -286,7 +287,7 @@ def test_the_statement_pdf_and_csv_show_the_lines() -> None:
     assert "17,50" in text  # gross: 10.50 + 7.00
     assert "2,63" in text  # margin 15 % of 17.50 = 2.625, half up
     assert "14,87" in text  # net due
-    assert f"#{absent.pk}" in text  # unpaid, not counted
+    assert names(absent.pk, text)  # unpaid, not counted
     rows = st.csv.read().decode("utf-8-sig").splitlines()
     assert rows[0].count(",") == 5  # section, product, unit, units, unit price, amount
     assert any("Carottes nantaises" in r and ",3,3.50,10.50" in r for r in rows)
