@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 from farms.access import managed_farm, portal_context
 from orders.models import Order, OrderWindow
+from orders.views.files import serve
 
 from . import documents, selectors, services
 from .forms import PayoutForm, ReportForm, WriteOffForm
@@ -220,16 +221,4 @@ def farm_statement_file(
 ) -> FileResponse:
     farm = managed_farm(request.user, farm_slug)
     statement = get_object_or_404(FarmStatement, pk=statement_id, farm=farm)
-    file = {"pdf": statement.pdf, "csv": statement.csv}.get(fmt)
-    if not file:
-        raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle,
-        as_attachment=fmt == "csv",
-        filename=(file.name or f"statement.{fmt}").rsplit("/", 1)[-1],
-        content_type="application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8",
-    )
+    return serve(pdf=statement.pdf, csv=statement.csv, fmt=fmt, fallback="statement")

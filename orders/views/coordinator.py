@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from .. import closing, payments, pickup, selectors, services, tasks
 from ..basket import BasketError
 from ..forms import RhythmForm, WindowForm
 from ..models import CoopSettings, Offer, Order, OrderWindow, PickupDocument
+from .files import serve
 
 
 @coordinator_required
@@ -96,18 +97,7 @@ def document_download(
 
 
 def _file(document: PickupDocument, fmt: str) -> FileResponse:
-    file = document.pdf if fmt == "pdf" else document.csv if fmt == "csv" else None
-    if not file:
-        raise Http404
-    name = file.name.rsplit("/", 1)[-1] if file.name else f"document.{fmt}"
-    content_type = "application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8"
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle, as_attachment=fmt == "csv", filename=name, content_type=content_type
-    )
+    return serve(pdf=document.pdf, csv=document.csv, fmt=fmt, fallback="document")
 
 
 @require_POST

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -22,6 +22,7 @@ from farms.models import Farm, Product
 
 from .. import publishing, selectors
 from ..models import Offer, OrderWindow, PickupDocument
+from .files import serve
 
 
 @dataclass
@@ -251,16 +252,4 @@ def pickup_list(
     document = get_object_or_404(
         PickupDocument, window=window, farm=farm, kind=PickupDocument.Kind.FARM_LIST
     )
-    file = {"pdf": document.pdf, "csv": document.csv}.get(fmt)
-    if not file:
-        raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle,
-        as_attachment=fmt == "csv",
-        filename=(file.name or f"list.{fmt}").rsplit("/", 1)[-1],
-        content_type="application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8",
-    )
+    return serve(pdf=document.pdf, csv=document.csv, fmt=fmt, fallback="list")

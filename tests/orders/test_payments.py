@@ -69,6 +69,14 @@ def _authorize(client, fake_stripe, order: Order, url: str) -> Payment:  # type:
     return Payment.objects.get(stripe_checkout_session_id=session)
 
 
+def _held(client, fake_stripe, week) -> tuple[Order, Payment]:  # type: ignore[no-untyped-def]
+    """Two bunches of carrots (7.00) confirmed by card and authorized."""
+    _window, carrots, _honey, point, customer = week
+    _add(customer, carrots, 2)
+    order = Order.objects.get(customer=customer)
+    return order, _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
+
+
 def _close(window: OrderWindow) -> None:
     OrderWindow.objects.filter(pk=window.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
     closing.window_close(window_id=window.pk, now=timezone.now())
@@ -154,9 +162,7 @@ def test_an_expired_hold_is_replaced_by_a_charge_of_the_saved_card(
     client, fake_stripe, week
 ) -> None:
     window, carrots, _honey, point, customer = week
-    _add(customer, carrots, 2)
-    order = Order.objects.get(customer=customer)
-    hold = _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
+    order, hold = _held(client, fake_stripe, week)
     fake_stripe.expire_hold(hold.stripe_payment_intent_id)
     _close(window)
     hold.refresh_from_db()
@@ -282,9 +288,7 @@ def test_without_keys_only_pay_at_pickup_is_offered_and_the_page_says_why(client
 
 def test_a_cancellation_after_capture_is_refunded_in_full_once(client, fake_stripe, week) -> None:
     window, carrots, _honey, point, customer = week
-    _add(customer, carrots, 2)
-    order = Order.objects.get(customer=customer)
-    hold = _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
+    order, hold = _held(client, fake_stripe, week)
     _close(window)
     pickup.order_cancel_closed(order_id=order.pk)
     for _ in range(3):
@@ -299,9 +303,7 @@ def test_a_refund_interrupted_by_stripe_is_sent_again_with_the_same_key(
     client, fake_stripe, week
 ) -> None:
     window, carrots, _honey, point, customer = week
-    _add(customer, carrots, 2)
-    order = Order.objects.get(customer=customer)
-    hold = _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
+    order, hold = _held(client, fake_stripe, week)
     _close(window)
     pickup.order_cancel_closed(order_id=order.pk)
     fake_stripe.fail_next("/v1/refunds", status=500)
@@ -316,9 +318,7 @@ def test_a_refund_interrupted_by_stripe_is_sent_again_with_the_same_key(
 
 def test_cancelling_before_close_releases_the_hold(client, fake_stripe, week) -> None:
     _window, carrots, _honey, point, customer = week
-    _add(customer, carrots, 2)
-    order = Order.objects.get(customer=customer)
-    hold = _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
+    order, hold = _held(client, fake_stripe, week)
     client.post(reverse("baskets:order_cancel", args=[order.pk]))
     hold.refresh_from_db()
     assert hold.status == Payment.Status.CANCELLED
@@ -355,9 +355,7 @@ def test_a_card_stripe_will_never_charge_asks_the_customer_and_the_week_closes(
     """A saved card removed since (Stripe: "No such PaymentMethod") is a refusal, not
     an outage: the week closes, the customer is emailed a link."""
     window, carrots, _honey, point, customer = week
-    _add(customer, carrots, 2)
-    order = Order.objects.get(customer=customer)
-    hold = _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
+    order, hold = _held(client, fake_stripe, week)
     fake_stripe.expire_hold(hold.stripe_payment_intent_id)
     Payment.objects.filter(pk=hold.pk).update(stripe_payment_method_id="pm_removed")
     mail.outbox.clear()
@@ -374,9 +372,7 @@ def test_stripe_unreachable_keeps_the_close_open_then_hands_over_after_five_trie
     client, fake_stripe, week
 ) -> None:
     window, carrots, _honey, point, customer = week
-    _add(customer, carrots, 2)
-    order = Order.objects.get(customer=customer)
-    hold = _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
+    order, hold = _held(client, fake_stripe, week)
     for _ in range(3 * 5):  # the library tries each call 3 times
         fake_stripe.fail_next("/v1/payment_intents/", status=500)
     _close(window)
@@ -480,9 +476,7 @@ def test_a_refund_stripe_keeps_refusing_shows_as_failed_to_the_coordinator(
     client, fake_stripe, week
 ) -> None:
     window, carrots, _honey, point, customer = week
-    _add(customer, carrots, 2)
-    order = Order.objects.get(customer=customer)
-    _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
+    order, _hold = _held(client, fake_stripe, week)
     _close(window)
     pickup.order_cancel_closed(order_id=order.pk)
     for _ in range(payments.MAX_REFUND_ATTEMPTS):
