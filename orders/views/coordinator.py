@@ -53,8 +53,9 @@ def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
             "figures": selectors.window_figures(window=window),
             "farm_totals": selectors.window_farm_totals(window=window),
             "documents": documents,
+            # Pickup day's marks once closed; before, the orders and their payments.
             "orders": _with_payments(selectors.window_orders(window=window))
-            if window.status == "closed"
+            if window.status != "cancelled"
             else [],
             "offers": selectors.window_offers_ordered(window=window)
             if window.status == "closed"

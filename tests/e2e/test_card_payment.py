@@ -18,15 +18,29 @@ from tests import factories
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def en_page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(locale="en-CA", viewport={"width": 390, "height": 844})
+def _new_page(browser, width: int, height: int):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="en-CA", viewport={"width": width, "height": height})
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.console_errors = errors
+    return page
+
+
+@pytest.fixture
+def en_page(browser):  # type: ignore[no-untyped-def]
+    """The customer, on a phone."""
+    page = _new_page(browser, 390, 844)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def coordinator_page(browser):  # type: ignore[no-untyped-def]
+    """The coordinator, on a laptop, watching the same week."""
+    page = _new_page(browser, 1280, 900)
+    yield page
+    page.context.close()
 
 
 def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +58,7 @@ def _add(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_card_payment_from_hold_to_partial_refund(  # type: ignore[no-untyped-def]
-    en_page, live_server, fake_stripe, settings, celery_worker, screenshot
+    en_page, coordinator_page, live_server, fake_stripe, settings, celery_worker, screenshot
 ) -> None:
     cache.clear()
     settings.SECURE_CSP = {
@@ -62,6 +76,12 @@ def test_card_payment_from_hold_to_partial_refund(  # type: ignore[no-untyped-de
     point = factories.pickup_point(name="Marché Jean-Talon")
     customer = factories.user(email="camille@example.org", language="en")
     coordinator = factories.coordinator(email="sophie@example.org")
+    watch = coordinator_page
+    _login(watch, base, coordinator.email)
+
+    def coordinator_sees(order: Order, text: str) -> None:
+        watch.goto(f"{base}/coordinator/windows/{window.pk}/")
+        expect(watch.locator(f"#order-{order.pk}")).to_contain_text(text)
 
     # 1. Confirm, paying by card: off to the hosted page.
     _login(page, base, customer.email)
@@ -72,31 +92,34 @@ def test_card_payment_from_hold_to_partial_refund(  # type: ignore[no-untyped-de
     page.get_by_role("button", name="Confirm my order").click()
     page.wait_for_url(f"{fake_stripe.base_url}/pay/**")
     screenshot(page, "payment-hosted-page-en")
+    order = Order.objects.get(customer=customer)
+    coordinator_sees(order, "Card authorization needed")
 
     # 2. Authorize: back on the order page, the hold shows.
     page.get_by_role("button", name="Authorize", exact=False).first.click()
-    order = Order.objects.get(customer=customer)
     page.wait_for_url(f"{base}/my/orders/{order.pk}/")
     expect(page.locator("#payment")).to_contain_text("Card authorized: $3.50 held")
+    coordinator_sees(order, "Card authorized: $3.50 held")
 
     # 3. Raise the basket above the hold: the page asks for the new total.
     _add(page, base, "Honey")
     page.goto(f"{base}/my/orders/{order.pk}/")
     expect(page.locator("#payment")).to_contain_text("is above the $3.50 held")
     screenshot(page, "payment-raise-en")
+    coordinator_sees(order, "is above the $3.50 held")
 
     # 4. Re-authorize: the new hold replaces the old one.
     page.get_by_role("button", name="Authorize $17.30 on my card").click()
     page.get_by_role("button", name="Authorize", exact=False).first.click()
     page.wait_for_url(f"{base}/my/orders/{order.pk}/")
     expect(page.locator("#payment")).to_contain_text("Card authorized: $17.30 held")
+    coordinator_sees(order, "Card authorized: $17.30 held")
     holds = list(Payment.objects.filter(order=order).order_by("pk"))
     assert [h.status for h in holds] == ["cancelled", "authorized"]
 
     # 5–6. The deadline passes; the coordinator closes; the worker captures.
     OrderWindow.objects.filter(pk=window.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
-    page.context.clear_cookies()
-    _login(page, base, coordinator.email)
+    customer_page, page = page, watch
     page.goto(f"{base}/coordinator/windows/{window.pk}/")
     page.get_by_role("button", name="Close now").click()
     expect(page.locator("#close-progress label")).to_have_text("Closed", timeout=40_000)
@@ -119,10 +142,10 @@ def test_card_payment_from_hold_to_partial_refund(  # type: ignore[no-untyped-de
     screenshot(page, "payment-coordinator-refunded-en")
     assert fake_stripe.refunds_for(holds[1].stripe_payment_intent_id) == [1380]
 
-    page.context.clear_cookies()
-    _login(page, base, customer.email)
+    page = customer_page
     page.goto(f"{base}/my/orders/{order.pk}/")
     expect(page.locator("#payment")).to_contain_text("Paid by card: $3.50")
     expect(page.locator("#payment")).to_contain_text("refunded $13.80")
     screenshot(page, "payment-customer-refunded-en")
     assert page.console_errors == []
+    assert watch.console_errors == []

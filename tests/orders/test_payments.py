@@ -488,3 +488,40 @@ def test_a_refund_stripe_keeps_refusing_shows_as_failed_to_the_coordinator(
         state = payments.payment_state(Order.objects.get(pk=order.pk))
     assert "Refund failed" in state.label
     assert state.tone == "problem"
+
+
+def test_the_coordinators_week_page_reads_payments_in_constant_queries(client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    window = factories.window()
+    offer = factories.offer(window_=window, quantity=500)
+    point = factories.pickup_point()
+    client.force_login(factories.coordinator())
+    url = reverse("orders:coordinator_window", args=[window.pk])
+
+    def add_orders(n: int) -> None:
+        for _ in range(n):
+            order = factories.order(
+                window_=window,
+                status=Order.Status.CONFIRMED,
+                pickup_point=point,
+                payment_method="card",
+            )
+            order.lines.create(offer=offer, quantity=1, unit_price=offer.price, tax_class="zero")
+            Payment.objects.create(
+                order=order,
+                method="card",
+                status=Payment.Status.AUTHORIZED,
+                amount_authorized=offer.price,
+            )
+
+    counts = []
+    for n in (3, 12):
+        add_orders(n)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert response.content.decode().count('class="pay pay-ok"') == len(counts) * 3 + n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
