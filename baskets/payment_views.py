@@ -88,7 +88,11 @@ def order_paid(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse
     """Back from Stripe: read the session now rather than wait for the webhook."""
     order = _own(request, order_id)
     session_id = request.GET.get("session_id", "")[:255]
-    payment = Payment.objects.filter(order=order, stripe_checkout_session_id=session_id).first()
+    payment = (  # PostgreSQL refuses a NUL in a query (a 500): no session has one
+        Payment.objects.filter(order=order, stripe_checkout_session_id=session_id).first()
+        if "\x00" not in session_id
+        else None
+    )
     if payment is None:
         messages.error(request, _("This payment page does not belong to this order."))
         return redirect("baskets:order", order_id=order.pk)

@@ -294,7 +294,10 @@ def event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:
         raise InvalidSignature("missing signature or secret")
     try:
         event = stripe.Webhook.construct_event(payload, signature, secret)
-    except (stripe.SignatureVerificationError, ValueError) as error:
+    # Signed but not an event object ([], "x", null): the library's AttributeError.
+    except (stripe.SignatureVerificationError, ValueError, AttributeError) as error:
         raise InvalidSignature(str(error)) from error
     data: dict[str, Any] = event.to_dict()
+    if not isinstance(data.get("id"), str) or not data["id"]:
+        raise InvalidSignature("not an event: no id")
     return data
