@@ -516,7 +516,7 @@ def test_the_coordinators_week_page_reads_payments_in_constant_queries(client) -
                 amount_authorized=offer.price,
             )
 
-    counts = []
+    counts: list[int] = []
     for n in (3, 12):
         add_orders(n)
         with CaptureQueriesContext(connection) as queries:
