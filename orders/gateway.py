@@ -69,6 +69,8 @@ def enabled() -> bool:
 
 
 def _client() -> stripe.StripeClient:
+    if not enabled():  # never call out without a key (the demo, a key removed)
+        raise GatewayError("Stripe is not set up (no STRIPE_SECRET_KEY).")
     kwargs: dict[str, Any] = {"max_network_retries": 2}
     if settings.STRIPE_API_BASE:
         kwargs["base_addresses"] = {"api": settings.STRIPE_API_BASE}

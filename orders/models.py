@@ -150,6 +150,8 @@ class OrderWindow(models.Model):
     close_step = models.CharField(_("closing step"), max_length=100, blank=True)
     close_heartbeat = models.DateTimeField(_("closing heartbeat"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set when the week is settled with the farms: its money is final from then on.
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order window")

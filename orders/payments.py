@@ -707,6 +707,13 @@ def _refund_send(refund: Refund) -> bool:
 @transaction.atomic
 def cash_record(*, order_id: int, recorded_by_id: int) -> Payment:
     """The coordinator collected what the order still owes, in cash or debit."""
+    from .basket import BasketError
+    from .pickup import check_not_settled
+
+    try:
+        check_not_settled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
+    except BasketError as refusal:
+        raise PaymentError(refusal.message) from None
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in CLOSED_ORDER:
         raise PaymentError(_("Payment is collected at pickup, once the week is closed."))

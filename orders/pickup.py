@@ -28,6 +28,16 @@ logger = logging.getLogger(__name__)
 COLLECTABLE = (Order.Status.LOCKED, Order.Status.PICKED_UP, Order.Status.NOT_COLLECTED)
 
 
+def check_not_settled(window_id: int) -> None:
+    """Refuse a change of money in a week settled with the farms (its statements are
+    final). Locks the window row, which settling also locks: one waits for the other."""
+    window = OrderWindow.objects.select_for_update().only("settled_at").get(pk=window_id)
+    if window.settled_at is not None:
+        raise BasketError(
+            _("This week is settled with the farms: its orders and payments can no longer change.")
+        )
+
+
 @transaction.atomic
 def order_mark_pickup(*, order_id: int, picked_up: bool) -> Order:
     """Mark a locked order picked up, or not collected (either can be corrected)."""
@@ -43,6 +53,7 @@ def order_mark_pickup(*, order_id: int, picked_up: bool) -> Order:
 def order_cancel_closed(*, order_id: int) -> Order:
     """Cancel an order of a closed week. Its units are not put back on sale (the week
     is over); what was paid by card is refunded by a task once this commits."""
+    check_not_settled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in COLLECTABLE:
         raise BasketError(_("Only orders of a closed week can be cancelled here."))
@@ -68,6 +79,7 @@ class ShortageCut:
 @transaction.atomic
 def shortage_record(*, offer_id: int, units_short: int, now: datetime) -> list[ShortageCut]:
     """Take `units_short` units off the offer's lines, latest orders first."""
+    check_not_settled(Offer.objects.values_list("window_id", flat=True).get(pk=offer_id))
     offer = Offer.objects.select_for_update().select_related("window", "product").get(pk=offer_id)
     if offer.window.status != OrderWindow.Status.CLOSED:
         raise BasketError(_("Shortages are recorded once the week is closed."))

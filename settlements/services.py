@@ -88,6 +88,7 @@ def settle_window(*, window_id: int, by: User | None, now: datetime) -> Settled:
     reasons = accounts.refusals(today=timezone.localdate(now))
     if reasons:
         raise SettlementError(_("This week cannot be settled yet."), reasons)
+    OrderWindow.objects.filter(pk=window.pk).update(settled_at=now)  # money is final now
     settlement = Settlement.objects.create(
         window=window,
         settled_at=now,

@@ -113,7 +113,11 @@ def order_pickup(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
         return redirect("orders:coordinator_window", window_id=order.window_id)
     if request.htmx:
         order = _with_payments(selectors.window_orders(window=order.window).filter(pk=order.pk))[0]
-        return render(request, "orders/coordinator/window.html#order-row", {"order": order})
+        return render(
+            request,
+            "orders/coordinator/window.html#order-row",
+            {"order": order, "window": order.window},
+        )
     return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from farms.models import Farm
-from orders.models import CoopSettings, Order, OrderWindow
+from orders.models import CoopSettings, Order, OrderLine, OrderWindow, Payment
 from settlements import documents, services
 from settlements.models import FarmStatement, Settlement, WriteOff
 from tests import factories
@@ -313,3 +313,25 @@ def test_a_farm_with_nothing_due_gets_a_statement_but_no_payout_line() -> None:
             by=user,
             now=timezone.now(),
         )
+
+
+def test_a_settled_week_refuses_every_change_of_money() -> None:
+    """Once settled, the statements are final: no cash, no cancellation and refund, no
+    shortage; the week's page says so instead of offering them."""
+    window, _farm_x, _farm_y, _settlement = _settled_week()
+    window.refresh_from_db()
+    assert window.settled_at is not None
+    order = Order.objects.get(window=window)
+    offer = order.lines.first().offer  # type: ignore[union-attr]
+    coordinator = _client(factories.coordinator())
+    page = coordinator.get(reverse("orders:coordinator_window", args=[window.pk])).text
+    assert reverse("orders:coordinator_cancel_order", args=[order.pk]) not in page
+    assert reverse("orders:coordinator_shortage", args=[window.pk]) not in page
+    before = (list(Order.objects.values_list("pk", "status")), Payment.objects.count())
+    coordinator.post(reverse("orders:coordinator_cancel_order", args=[order.pk]))
+    coordinator.post(
+        reverse("orders:coordinator_shortage", args=[window.pk]), {"offer": offer.pk, "units": "1"}
+    )
+    coordinator.post(reverse("orders:coordinator_cash", args=[order.pk]))
+    assert (list(Order.objects.values_list("pk", "status")), Payment.objects.count()) == before
+    assert not OrderLine.objects.filter(order=order, shortage__gt=0).exists()
