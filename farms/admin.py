@@ -17,7 +17,7 @@ class CertificationAdmin(admin.ModelAdmin):
 
 @admin.register(Farm)
 class FarmAdmin(admin.ModelAdmin):
-    list_display = ("name", "region", "town", "is_active")
+    list_display = ("name", "region", "town", "is_active", "margin_percent")
     list_filter = ("region", "is_active", "certifications")
     search_fields = ("name", "town")
     prepopulated_fields = {"slug": ("name",)}

@@ -1,8 +1,12 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from farms.models import Farm
 
 MAX_REPORT_DAYS = 3 * 366
 
@@ -40,3 +44,46 @@ class ReportForm(forms.Form):
             if (end - start).days > MAX_REPORT_DAYS:
                 raise forms.ValidationError(_("Choose a period of three years at most."))
         return data
+
+
+class MarginsForm(forms.Form):
+    """The co-op's margin for each farm that differs from the co-op's own rate: one
+    field per farm, empty for "the co-op's rate"."""
+
+    def __init__(self, data: QueryDict | None = None, *, farms: list[Farm]) -> None:
+        if data is not None:  # « 12,5 » or 12.5, whatever the page's language
+            data = data.copy()
+            for key in list(data):
+                if key.startswith("m-"):
+                    data[key] = str(data.get(key, "")).replace(",", ".").strip()
+        super().__init__(data)
+        self.farms = farms
+        for farm in farms:
+            self.fields[f"m-{farm.pk}"] = forms.DecimalField(
+                label=farm.name,
+                required=False,
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+                max_digits=5,
+                decimal_places=2,
+                initial=farm.margin_percent,
+                error_messages={
+                    "invalid": _("Enter a percentage such as 12 or 12,5."),
+                    "min_value": _("A margin cannot be negative."),
+                    "max_value": _("A margin is at most 100 percent."),
+                    "max_decimal_places": _("Two decimals at most."),
+                    "max_digits": _("A margin is at most 100 percent."),
+                    "max_whole_digits": _("A margin is at most 100 percent."),
+                },
+            )
+
+    def rows(self) -> list[tuple[Farm, forms.BoundField]]:
+        return [(farm, self[f"m-{farm.pk}"]) for farm in self.farms]
+
+    def rates(self) -> dict[int, Decimal | None]:
+        """The rates sent: a farm missing from the request keeps its rate."""
+        return {
+            farm.pk: self.cleaned_data.get(f"m-{farm.pk}")
+            for farm in self.farms
+            if f"m-{farm.pk}" in self.data
+        }

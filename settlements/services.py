@@ -7,6 +7,7 @@ interleave, and two settles of a window make one settlement (the second finds it
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -15,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from farms.models import Farm
 from orders.models import Order, OrderWindow
 
 from . import documents, selectors
@@ -162,3 +164,17 @@ def mark_payout_paid(
         update_fields=["paid_on", "payout_reference", "paid_marked_by", "paid_marked_at"]
     )
     return statement
+
+
+@transaction.atomic
+def margins_set(*, rates: dict[int, Decimal | None]) -> int:
+    """Give farms their own margin (None: the co-op's). Applies to weeks settled from
+    now on; settled statements keep their rate. The number of farms changed."""
+    changed = 0
+    for farm in Farm.objects.select_for_update().filter(pk__in=rates).order_by("pk"):
+        rate = rates[farm.pk]
+        if farm.margin_percent != rate:
+            farm.margin_percent = rate
+            farm.save(update_fields=["margin_percent"])
+            changed += 1
+    return changed

@@ -14,6 +14,7 @@ urlpatterns = [
     path("coordinator/orders/<int:order_id>/write-off/", views.write_off, name="write_off"),
     path("coordinator/statements/<int:statement_id>/paid/", views.payout_paid, name="payout_paid"),
     path("coordinator/reports/", views.reports, name="reports"),
+    path("coordinator/margins/", views.margins, name="margins"),
     path("coordinator/reports/sales.csv", views.reports_csv, name="reports_csv"),
     path("portal/<slug:farm_slug>/statements/", views.farm_statements, name="farm_statements"),
     path(

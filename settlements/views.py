@@ -13,15 +13,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 from farms.access import managed_farm, portal_context
-from orders.models import Order, OrderWindow
+from farms.models import Farm
+from orders.models import CoopSettings, Order, OrderWindow
 from orders.views.files import serve
 
 from . import documents, selectors, services
-from .forms import PayoutForm, ReportForm, WriteOffForm
+from .forms import MarginsForm, PayoutForm, ReportForm, WriteOffForm
 from .models import FarmStatement, Settlement
 
 
@@ -222,3 +224,31 @@ def farm_statement_file(
     farm = managed_farm(request.user, farm_slug)
     statement = get_object_or_404(FarmStatement, pk=statement_id, farm=farm)
     return serve(pdf=statement.pdf, csv=statement.csv, fmt=fmt, fallback="statement")
+
+
+@coordinator_required
+def margins(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Each farm's margin when it differs from the co-op's (set on the rhythm page)."""
+    farms = list(Farm.objects.filter(is_active=True).order_by("name"))
+    form = MarginsForm(request.POST or None, farms=farms)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            changed = services.margins_set(rates=form.rates())
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d farm's margin changed; settled weeks keep theirs.",
+                    "%(count)d farms' margins changed; settled weeks keep theirs.",
+                    changed,
+                )
+                % {"count": changed},
+            )
+            return redirect("settlements:margins")
+        status = 422
+    return render(
+        request,
+        "settlements/margins.html",
+        {"form": form, "coop_rate": CoopSettings.load().margin_percent},
+        status=status,
+    )

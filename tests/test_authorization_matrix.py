@@ -176,6 +176,8 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("settlements:payout_paid", "GET"): every(405),
     ("settlements:payout_paid", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     ("settlements:reports", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("settlements:margins", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("settlements:margins", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     ("settlements:reports", "POST"): (LOGIN, 403, 403, 403, 403, 405),
     ("settlements:reports_csv", "GET"): (LOGIN, 403, 403, 403, 403, 200),
     ("settlements:reports_csv", "POST"): (LOGIN, 403, 403, 403, 403, 405),
@@ -227,6 +229,7 @@ WRITERS: dict[str, frozenset[str]] = {
     "orders:coordinator_pickup": frozenset({"coordinator"}),
     "settlements:payout_paid": frozenset({"coordinator"}),
     "orders:coordinator_cash": frozenset({"coordinator"}),
+    "settlements:margins": frozenset({"coordinator"}),
     "orders:coordinator_cancel_order": frozenset({"coordinator"}),
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
@@ -609,6 +612,7 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     "orders:coordinator_window_edit": _window_dates,
     "orders:coordinator_shortage": lambda w: {"offer": w.last_week_offer.pk, "units": "1"},
     "orders:coordinator_pickup": lambda w: {"picked_up": "0"},
+    "settlements:margins": lambda w: {f"m-{w.farm_x.pk}": "12,5"},
     "settlements:write_off": lambda w: {"reason": "Pas venu"},
     "settlements:payout_paid": lambda w: {
         "paid_on": w.statement_x.settlement.window.pickup_date.isoformat(),

@@ -65,4 +65,14 @@ def test_farmer_downloads_a_statement_and_the_treasurer_marks_payouts(  # type: 
     assert statement.payout_reference == "VIR-2026-11-001"
     assert statement.paid_on is not None
     screenshot(page, "coordinator-settlement-fr")
+
+    # A farm gets its own margin for the weeks settled from now on.
+    page.goto(f"{base}/coordinator/")
+    page.get_by_role("link", name="Marges par ferme").click()
+    page.get_by_label(statement.farm.name).fill("12,5")
+    page.get_by_role("button", name="Enregistrer les marges").click()
+    expect(page.locator(".message").first).to_contain_text("changée")
+    statement.farm.refresh_from_db()
+    assert str(statement.farm.margin_percent) == "12.50"
+    screenshot(page, "coordinator-margins-fr")
     assert page.console_errors == []

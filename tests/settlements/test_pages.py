@@ -335,3 +335,36 @@ def test_a_settled_week_refuses_every_change_of_money() -> None:
     coordinator.post(reverse("orders:coordinator_cash", args=[order.pk]))
     assert (list(Order.objects.values_list("pk", "status")), Payment.objects.count()) == before
     assert not OrderLine.objects.filter(order=order, shortage__gt=0).exists()
+
+
+def test_the_coordinator_gives_farms_their_own_margin() -> None:
+    pins = factories.farm(name="Ferme des Pins")
+    saule = factories.farm(name="Ferme du Saule", margin_percent=Decimal("10.00"))
+    coordinator = _client(factories.coordinator())
+    url = reverse("settlements:margins")
+    page = coordinator.get(url)
+    assert page.status_code == 200
+    assert 'value="10,00"' in page.text  # French: the page's language
+    response = coordinator.post(url, {f"m-{pins.pk}": "12,5", f"m-{saule.pk}": ""})
+    assert response.status_code == 302
+    pins.refresh_from_db()
+    saule.refresh_from_db()
+    assert pins.margin_percent == Decimal("12.50")
+    assert saule.margin_percent is None  # back to the co-op's rate
+    # A partial request leaves the farms it does not name alone.
+    coordinator.post(url, {f"m-{saule.pk}": "8"})
+    pins.refresh_from_db()
+    assert pins.margin_percent == Decimal("12.50")
+
+
+@pytest.mark.parametrize("value", ["-1", "100.01", "abc", "1e309", "NaN", "12.345", "9" * 40])
+def test_a_bad_margin_is_refused_with_a_message(value: str) -> None:
+    pins = factories.farm(name="Ferme des Pins", margin_percent=Decimal("10.00"))
+    coordinator = _client(factories.coordinator())
+    response = coordinator.post(
+        reverse("settlements:margins"), {f"m-{pins.pk}": value}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text
+    pins.refresh_from_db()
+    assert pins.margin_percent == Decimal("10.00")
