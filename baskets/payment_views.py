@@ -48,7 +48,9 @@ def after_confirm(request: AuthenticatedHttpRequest, order: Order) -> HttpRespon
         return redirect("baskets:order", order_id=order.pk)
     try:
         return redirect(_checkout_url(request, order))
-    except (gateway.GatewayError, payments.PaymentError) as error:
+    except payments.PaymentError as refusal:
+        messages.warning(request, refusal.message)
+    except gateway.GatewayError as error:
         _unavailable(request, error)
     return redirect("baskets:order", order_id=order.pk)
 

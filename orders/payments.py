@@ -47,6 +47,7 @@ from .models import CoopSettings, Order, Payment, Refund, StripeCustomer
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
+STRIPE_MINIMUM = Decimal("0.50")  # Stripe's smallest charge in Canadian dollars
 CARD = Payment.Method.CARD
 AT_PICKUP = Payment.Method.AT_PICKUP
 CLOSED_ORDER = (Order.Status.LOCKED, Order.Status.PICKED_UP, Order.Status.NOT_COLLECTED)
@@ -212,6 +213,11 @@ def checkout_begin(*, order_id: int, customer_id: int, return_url: str, cancel_u
         kind, amount = Payment.Kind.LINK, state.outstanding
     else:
         raise PaymentError(_("There is nothing to pay on this order."))
+    if amount < STRIPE_MINIMUM:
+        raise PaymentError(
+            _("Card payments start at %(minimum)s: pay this order at pickup.")
+            % {"minimum": _money(STRIPE_MINIMUM)}
+        )
     reuse = (
         order.payments.filter(kind=kind, status=Payment.Status.PENDING, amount_authorized=amount)
         .exclude(checkout_url="")

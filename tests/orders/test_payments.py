@@ -525,3 +525,20 @@ def test_the_coordinators_week_page_reads_payments_in_constant_queries(client) -
         assert response.content.decode().count('class="pay pay-ok"') == len(counts) * 3 + n
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_card_order_below_stripes_minimum_is_told_to_pay_at_pickup(client, fake_stripe) -> None:
+    window = factories.window()
+    point = factories.pickup_point()
+    offer = factories.offer(window_=window, product_=factories.product(price=Decimal("0.25")))
+    customer = factories.user()
+    _add(customer, offer, 1)
+    client.force_login(customer)
+    response = client.post(
+        reverse("baskets:checkout"),
+        {"pickup_point": point.pk, "language": "en", "payment_method": "card"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Card payments start at $0.50" in response.content.decode()
+    assert not fake_stripe.requests  # nothing was asked of Stripe
