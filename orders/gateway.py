@@ -10,6 +10,7 @@ Rules kept here:
 - Stripe's objects do not leave this module: callers get small frozen values.
 """
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -71,10 +72,17 @@ def enabled() -> bool:
 def _client() -> stripe.StripeClient:
     if not enabled():  # never call out without a key (the demo, a key removed)
         raise GatewayError("Stripe is not set up (no STRIPE_SECRET_KEY).")
+    return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+
+
+@functools.lru_cache(maxsize=4)
+def _client_for(key: str, api_base: str) -> stripe.StripeClient:
+    """One client per key and address for the process: its HTTP connections are kept
+    alive between calls (a close makes one call per card order)."""
     kwargs: dict[str, Any] = {"max_network_retries": 2}
-    if settings.STRIPE_API_BASE:
-        kwargs["base_addresses"] = {"api": settings.STRIPE_API_BASE}
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, **kwargs)
+    if api_base:
+        kwargs["base_addresses"] = {"api": api_base}
+    return stripe.StripeClient(key, **kwargs)
 
 
 def _dollars(cents: int | None) -> Decimal:
