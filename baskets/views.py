@@ -136,6 +136,7 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
                 now=now,
                 quantity=form.cleaned_data.get("quantity"),
                 delta=form.cleaned_data.get("delta"),
+                offer=offer,
             )
         except basket_service.WindowClosed as refusal:
             error, status = refusal.message, 409
@@ -150,9 +151,13 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
         if result and result.message:
             messages.warning(request, result.message)
         return redirect(back)
-    offer.refresh_from_db(fields=["remaining"])
-    selectors.decorate_offers([offer])
     basket = selectors.basket_of(customer_id=request.user.pk, window=offer.window)
+    in_basket = next((line.offer for line in basket.lines if line.offer.pk == offer.pk), None)
+    if in_basket is not None:
+        offer.remaining = in_basket.remaining  # read just now, after the change
+    else:
+        offer.refresh_from_db(fields=["remaining"])
+    selectors.decorate_offers([offer])
     context = {
         "offer": offer,
         "quantities": basket.quantities,

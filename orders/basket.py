@@ -133,15 +133,19 @@ def basket_line_set(
     now: datetime,
     quantity: int | None = None,
     delta: int | None = None,
+    offer: Offer | None = None,
 ) -> LineResult:
     """Make the customer's line for this offer hold `quantity` units (0 removes it), or
     move it by `delta` units (+1, −1): the delta is applied to the line as locked, so
     two quick taps on + give two units.
 
-    Asking for more than remains gives what remains, and says so.
+    Asking for more than remains gives what remains, and says so. `offer` is the row
+    as the caller read it (with its window and product), to save reading it again;
+    stock and price are read under the locks whatever it holds.
     Raises Offer.DoesNotExist for an unknown offer, BasketError for a refusal.
     """
-    offer = Offer.objects.select_related("window", "product").get(pk=offer_id)
+    if offer is None or offer.pk != offer_id:  # the caller may pass the row it read
+        offer = Offer.objects.select_related("window", "product").get(pk=offer_id)
     _check_open(offer.window, now)
     order = _lock_order(customer_id=customer_id, window=offer.window, now=now)
     line = OrderLine.objects.filter(order=order, offer=offer).first()
