@@ -14,6 +14,7 @@ is fast enough for 10,000 orders on two cores.
 
 import csv
 import io
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -177,11 +178,27 @@ def _unit_label(unit: str, package: str) -> str:
 # CSV ----------------------------------------------------------------------------------
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[-+]?\d+([.,]\d+)?")
+
+
+def csv_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (a farm named « =HYPERLINK(…) »)
+    gets a leading apostrophe, which spreadsheets show as text. Numbers pass as they are."""
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not NUMBER.fullmatch(value)  # « -1.50 » is an amount, not a formula
+    ):
+        return "'" + value
+    return value
+
+
 def _csv(rows: Iterable[Iterable[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([csv_safe(cell) for cell in row])
     return out.getvalue().encode("utf-8-sig")  # spreadsheets read the accents right
 
 

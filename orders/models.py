@@ -335,6 +335,8 @@ class Order(models.Model):
         choices=[("card", _("card")), ("at_pickup", _("pay at pickup"))],
         blank=True,
     )
+    # Set when the co-op gives up collecting it (settlements): it owes nothing from then on.
+    written_off_at = models.DateTimeField(_("written off at"), null=True, blank=True)
     # What an idle basket gave back, to tell the customer on return; cleared once shown.
     released = models.JSONField(_("released items"), default=list, blank=True)
 
@@ -505,6 +507,7 @@ class Refund(models.Model):
         SHORTAGE = "shortage", _("shortage")
         CANCELLATION = "cancellation", _("cancellation")
         OVERPAYMENT = "overpayment", _("overpayment")
+        BY_HAND = "by_hand", _("given back by hand")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")

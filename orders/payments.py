@@ -68,8 +68,8 @@ class PaymentError(Exception):
 
 def owed(order: Order) -> Decimal:
     """What the order costs now: its lines less shortages, taxes included; nothing when
-    it is cancelled or still a basket."""
-    if order.status in (Order.Status.CANCELLED, Order.Status.BASKET):
+    it is cancelled, still a basket, or written off by the co-op."""
+    if order.status in (Order.Status.CANCELLED, Order.Status.BASKET) or order.written_off_at:
         return ZERO
     return pricing.totals(
         (line.unit_price, line.quantity - line.shortage, line.tax_class)
@@ -112,6 +112,11 @@ class PaymentState:
     def outstanding(self) -> Decimal:
         return max(ZERO, self.owed - self.received)
 
+    @property
+    def excess(self) -> Decimal:
+        """Received beyond what is owed (refunded by card automatically; cash by hand)."""
+        return max(ZERO, self.received - self.owed)
+
 
 def payment_state(order: Order, payments: list[Payment] | None = None) -> PaymentState:
     """The order's payment as one label. `payments` may be prefetched."""
@@ -128,7 +133,13 @@ def payment_state(order: Order, payments: list[Payment] | None = None) -> Paymen
     is_open = order.status in (Order.Status.CONFIRMED, Order.Status.BASKET)
     statuses = {p.status for p in payments}
     money = pricing.to_cent
-    refund_failed = any(r.status == Refund.Status.FAILED for p in payments for r in p.refunds.all())
+    # A refund Stripe kept refusing matters while the money is still to give back.
+    refund_failed = got > due and any(
+        r.status == Refund.Status.FAILED for p in payments for r in p.refunds.all()
+    )
+    if order.written_off_at:
+        label = _("Written off by the co-op: nothing to pay")
+        return PaymentState(method, due, got, held, refunded, str(label), "ok", False, False)
     if order.status == Order.Status.CANCELLED:
         label, tone = (_("Refunded") if refunded else _("Cancelled")), "ok"
         if refund_failed:
@@ -204,6 +215,8 @@ def checkout_begin(*, order_id: int, customer_id: int, return_url: str, cancel_u
     order = Order.objects.select_related("customer", "window").get(pk=order_id)
     if order.customer_id != customer_id or order.payment_method != CARD:
         raise PaymentError(_("This order is not paid by card."))
+    if order.written_off_at or order.window.settled_at:
+        raise PaymentError(_("There is nothing to pay on this order."))
     state = payment_state(order)
     if order.status == Order.Status.CONFIRMED:
         if not state.can_authorize:
@@ -723,6 +736,8 @@ def cash_record(*, order_id: int, recorded_by_id: int) -> Payment:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in CLOSED_ORDER:
         raise PaymentError(_("Payment is collected at pickup, once the week is closed."))
+    if order.written_off_at:
+        raise PaymentError(_("This order is written off: it has nothing to pay."))
     if order.payments.filter(status=Payment.Status.CAPTURING).exists():
         raise PaymentError(_("The card of this order is being charged: wait a moment."))
     outstanding = owed(order) - received(order.pk)
@@ -736,6 +751,50 @@ def cash_record(*, order_id: int, recorded_by_id: int) -> Payment:
         amount_captured=outstanding,
         recorded_by_id=recorded_by_id,
     )
+
+
+@transaction.atomic
+def refund_by_hand(*, order_id: int, recorded_by_id: int) -> list[Refund]:
+    """The coordinator gave back by hand (cash, an e-transfer) what the order received
+    beyond what it owes: a shortage after cash was taken, a card refund Stripe kept
+    refusing. Recorded as refunds already made, on cash first, then on card payments."""
+    from .basket import BasketError
+    from .pickup import check_not_settled
+
+    try:
+        check_not_settled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
+    except BasketError as refusal:
+        raise PaymentError(refusal.message) from None
+    order = Order.objects.select_for_update().get(pk=order_id)
+    paid = list(
+        Payment.objects.select_for_update()
+        .filter(order=order, status__in=MONEY_IN)
+        .order_by("kind", "-pk")  # "cash" sorts before the card kinds: cash first
+    )
+    if Refund.objects.filter(payment__in=paid, status=Refund.Status.PENDING).exists():
+        raise PaymentError(_("A card refund of this order is still being sent: wait a moment."))
+    excess = received(order.pk) - owed(order)
+    if excess <= 0:
+        raise PaymentError(_("This order has received nothing beyond what it owes."))
+    made = []
+    for payment in paid:
+        amount = min(excess, payment.net)
+        if amount <= 0:
+            continue
+        made.append(
+            Refund.objects.create(
+                payment=payment,
+                amount=amount,
+                reason=Refund.Reason.BY_HAND,
+                status=Refund.Status.SUCCEEDED,
+            )
+        )
+        Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") + amount)
+        excess -= amount
+        if excess <= 0:
+            break
+    logger.info("order %s: %s given back by hand (user %s)", order_id, made, recorded_by_id)
+    return made
 
 
 def pending_refund_orders() -> list[int]:

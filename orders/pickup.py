@@ -41,6 +41,7 @@ def check_not_settled(window_id: int) -> None:
 @transaction.atomic
 def order_mark_pickup(*, order_id: int, picked_up: bool) -> Order:
     """Mark a locked order picked up, or not collected (either can be corrected)."""
+    check_not_settled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
     order = Order.objects.select_for_update().select_related("window").get(pk=order_id)
     if order.status not in COLLECTABLE:
         raise BasketError(_("Only orders of a closed week can be marked."))

@@ -131,7 +131,13 @@ def window_farm_totals(*, window: OrderWindow) -> list[dict[str, Any]]:
 
 def window_orders(*, window: OrderWindow) -> QuerySet[Order]:
     return (
-        Order.objects.filter(window=window, status__in=PLACED)
+        Order.objects.filter(
+            # and cancelled orders that were paid: their refund is followed here
+            Q(status__in=PLACED)
+            | Q(status=Order.Status.CANCELLED, payments__amount_captured__gt=0),
+            window=window,
+        )
+        .distinct()
         .select_related("customer", "pickup_point", "pickup_slot")
         .prefetch_related("payments__refunds", "lines")
         .order_by("pickup_point__name", "customer__last_name", "customer__first_name")

@@ -50,6 +50,11 @@ urlpatterns = [
         payments.order_cancel_refund,
         name="coordinator_cancel_order",
     ),
+    path(
+        "coordinator/orders/<int:order_id>/refund-by-hand/",
+        payments.order_refund_by_hand,
+        name="coordinator_refund_by_hand",
+    ),
     path("stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
     path("portal/<slug:farm_slug>/", stock.farm_home, name="farm_home"),
     path("portal/<slug:farm_slug>/weeks/<int:window_id>/", stock.grid, name="stock_grid"),

@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 
 from farms.templatetags.money import format_money
-from orders.documents import MARGIN, Sheet
+from orders.documents import MARGIN, Sheet, csv_safe
 
 from .models import FarmStatement
 from .selectors import FarmAccount, SalesReport, unit_label
@@ -43,7 +43,7 @@ def rule_text() -> str:
 def _csv_bytes(rows: Iterable[Iterable[object]], *, bom: bool) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(rows)
+    writer.writerows([csv_safe(cell) for cell in row] for row in rows)
     return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 

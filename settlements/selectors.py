@@ -48,7 +48,7 @@ IN_FLIGHT = (
     Payment.Status.ACTION_REQUIRED,
 )
 # Card money may still move while a payment is in one of these: no write-off then.
-MONEY_MOVING = (Payment.Status.AUTHORIZED, Payment.Status.CAPTURING)
+MONEY_MOVING = (Payment.Status.PENDING, Payment.Status.AUTHORIZED, Payment.Status.CAPTURING)
 
 
 @dataclass(slots=True)
@@ -502,7 +502,8 @@ def sales_report(*, start: date, end: date, by: str) -> SalesReport:
             settlement__window__pickup_date__gte=start, settlement__window__pickup_date__lte=end
         )
         .annotate(period=trunc("settlement__window__pickup_date"))
-        .values_list("period", "farm__name")
+        # by farm id too: two farms may share a name
+        .values_list("period", "farm_id", "farm__name")
         .annotate(
             statements=Count("pk"),
             gross=Sum("gross"),
@@ -511,12 +512,12 @@ def sales_report(*, start: date, end: date, by: str) -> SalesReport:
             tvq=Sum("tvq"),
             net_due=Sum("net_due"),
         )
-        .order_by("period", "farm__name")
+        .order_by("period", "farm__name", "farm_id")
     )
     rows: list[ReportRow] = []
     period_rows: list[ReportRow] = []
-    for values in per_farm:
-        row = ReportRow(*values)
+    for period, _farm_id, *values in per_farm:
+        row = ReportRow(period, *values)
         if period_rows and period_rows[-1].period != row.period:
             rows += [*period_rows, _total(period_rows)]
             period_rows = []

@@ -66,6 +66,9 @@ def write_off_order(*, order_id: int, by: User, reason: str, now: datetime) -> W
                 "number": order_id
             }
         raise SettlementError(message)
+    # From now on the order owes nothing: no link or cash is taken for it, and money
+    # that still arrives (a page completed late) is refunded by the payment code.
+    Order.objects.filter(pk=order_id).update(written_off_at=now)
     return WriteOff.objects.create(
         order_id=order_id, amount=order.owes, reason=reason, written_off_by=by, written_off_at=now
     )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 from farms.access import managed_farm, portal_context
 from farms.models import Farm
+from orders import gateway, payments
 from orders.models import CoopSettings, Order, OrderWindow
 from orders.views.files import serve
 
@@ -94,6 +95,11 @@ def write_off(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
             request, _("Say why the order is written off (for instance: not collected).")
         )
         return _settlement_page(request, order.window, status=422)
+    try:
+        payments.links_close(order_id=order.pk)  # no page left open to pay it later
+    except gateway.GatewayError:
+        messages.error(request, _("Stripe cannot be reached: try again in a minute."))
+        return _settlement_page(request, order.window, status=409)
     try:
         services.write_off_order(
             order_id=order.pk,

@@ -146,6 +146,9 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("orders:coordinator_pickup", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     ("orders:coordinator_cash", "GET"): every(405),
     ("orders:coordinator_cash", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    # Refused (nothing received beyond what is owed): a message, nothing written.
+    ("orders:coordinator_refund_by_hand", "GET"): every(405),
+    ("orders:coordinator_refund_by_hand", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     ("orders:coordinator_cancel_order", "GET"): every(405),
     ("orders:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     # Stripe's webhook: public, but only a request signed with our secret is heard.
@@ -529,6 +532,7 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "orders:coordinator_shortage": {"window_id": last_week},
     "orders:coordinator_pickup": {"order_id": lambda w: w.last_week_order_a.pk},
     "orders:coordinator_cash": {"order_id": lambda w: w.last_week_order_a.pk},
+    "orders:coordinator_refund_by_hand": {"order_id": lambda w: w.last_week_order_a.pk},
     "orders:coordinator_cancel_order": {"order_id": lambda w: w.last_week_order_a.pk},
     "orders:farm_pickup_list": {"window_id": last_week},
     "settlements:window": {"window_id": settled_week},

@@ -80,3 +80,17 @@ def order_cancel_refund(request: AuthenticatedHttpRequest, order_id: int) -> Htt
         _("Order %(number)s is cancelled; any card payment is refunded.") % {"number": order.pk},
     )
     return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+
+
+@require_POST
+@coordinator_required
+def order_refund_by_hand(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    """The coordinator gave back, by hand, what the order received beyond what it owes."""
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        payments.refund_by_hand(order_id=order.pk, recorded_by_id=request.user.pk)
+    except payments.PaymentError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Refund of order %(number)s recorded.") % {"number": order.pk})
+    return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")

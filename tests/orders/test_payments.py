@@ -542,3 +542,59 @@ def test_a_card_order_below_stripes_minimum_is_told_to_pay_at_pickup(client, fak
     )
     assert "Card payments start at $0.50" in response.content.decode()
     assert not fake_stripe.requests  # nothing was asked of Stripe
+
+
+def test_cash_received_beyond_a_shortage_is_given_back_by_hand_and_recorded(
+    client, fake_stripe, week
+) -> None:
+    """Cash taken at pickup, then a shortage: the coordinator gives the difference back
+    and records it, so the week's money adds up again (and can be settled)."""
+    window, carrots, _honey, point, customer = week
+    _add(customer, carrots, 2)
+    client.force_login(customer)
+    client.post(
+        reverse("baskets:checkout"),
+        {"pickup_point": point.pk, "language": "en", "payment_method": "at_pickup"},
+    )
+    _close(window)
+    order = Order.objects.get(customer=customer)
+    coordinator = factories.coordinator()
+    payments.cash_record(order_id=order.pk, recorded_by_id=coordinator.pk)
+    pickup.shortage_record(offer_id=carrots.pk, units_short=1, now=timezone.now())
+    state = payments.payment_state(Order.objects.get(pk=order.pk))
+    assert state.excess == Decimal("3.50")
+    client.force_login(coordinator)
+    page = client.get(reverse("orders:coordinator_window", args=[window.pk])).content.decode()
+    by_hand = reverse("orders:coordinator_refund_by_hand", args=[order.pk])
+    assert by_hand in page
+    client.post(by_hand)
+    assert payments.received(order.pk) == Decimal("3.50")
+    assert Refund.objects.get().reason == Refund.Reason.BY_HAND
+    client.post(by_hand)  # nothing more to give back
+    assert Refund.objects.count() == 1
+    assert not fake_stripe.requests  # cash: Stripe is never asked
+
+
+def test_a_written_off_order_takes_no_payment_and_a_late_one_is_refunded(
+    client, fake_stripe, week
+) -> None:
+    window, carrots, _honey, point, customer = week
+    _add(customer, carrots, 2)
+    _confirm_by_card(client, customer, point)  # never authorized: a link at close
+    _close(window)
+    order = Order.objects.get(customer=customer)
+    client.post(reverse("baskets:order_pay", args=[order.pk]))  # a page left open
+    link = Payment.objects.get(order=order, status=Payment.Status.PENDING)
+    fake_stripe.complete_session(link.stripe_checkout_session_id, "ok")  # paid late...
+    Order.objects.filter(pk=order.pk).update(written_off_at=timezone.now())  # ...after this
+    order.refresh_from_db()
+    assert payments.owed(order) == 0
+    with pytest.raises(payments.PaymentError):
+        payments.cash_record(order_id=order.pk, recorded_by_id=customer.pk)
+    response = client.post(reverse("baskets:order_pay", args=[order.pk]))
+    assert response["Location"] == reverse("baskets:order", args=[order.pk])
+    payments.payment_sync(payment_id=link.pk)
+    payments.refunds_settle(order_id=order.pk, reason="overpayment")
+    assert payments.received(order.pk) == 0
+    link.refresh_from_db()
+    assert fake_stripe.refunds_for(link.stripe_payment_intent_id) == [700]

@@ -368,3 +368,28 @@ def test_a_bad_margin_is_refused_with_a_message(value: str) -> None:
     assert 'role="alert"' in response.text
     pins.refresh_from_db()
     assert pins.margin_percent == Decimal("10.00")
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralized() -> None:
+    window, farm_x, _farm_y, _settlement = _settled_week()
+    # Renamed after settling: the payout file reads the farm's current name.
+    Farm.objects.filter(pk=farm_x.pk).update(name='=HYPERLINK("http://evil.example","X")')
+    coordinator = _client(factories.coordinator())
+    body = coordinator.get(reverse("settlements:payouts_csv", args=[window.pk])).content.decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    names = [row[2] for row in rows[1:]]
+    assert '\'=HYPERLINK("http://evil.example","X")' in names
+    assert all(not name.startswith("=") for name in names)
+    assert rows[1][6][0].isdigit()  # amounts stay numbers
+
+
+def test_two_farms_with_one_name_stay_two_rows_in_the_report() -> None:
+    window, farm_x, farm_y, _settlement = _settled_week()
+    Farm.objects.filter(pk=farm_y.pk).update(name=farm_x.name)
+    coordinator = _client(factories.coordinator())
+    day = window.pickup_date.isoformat()
+    body = coordinator.get(
+        reverse("settlements:reports_csv"), {"start": day, "end": day, "by": "week"}
+    ).content.decode("utf-8-sig")
+    rows = [row for row in csv.reader(io.StringIO(body)) if farm_x.name in row]
+    assert len(rows) == 2
