@@ -215,7 +215,6 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            was_confirmed = basket.confirmed
             try:
                 with transaction.atomic():
                     confirmed = basket_service.order_confirm(
@@ -227,9 +226,12 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
                         now=now,
                         payment_method=form.cleaned_data["payment_method"],
                     )
+                    # Confirmed by this request (read under the order's lock), or
+                    # updated: a double-clicked Confirm sends one of each, not two.
+                    updated = confirmed.confirmed_at != now
                     transaction.on_commit(
                         lambda: emails.send_order_confirmation(
-                            order_id=confirmed.pk, updated=was_confirmed
+                            order_id=confirmed.pk, updated=updated
                         )
                     )
             except basket_service.BasketError as refusal:

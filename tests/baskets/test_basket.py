@@ -239,6 +239,22 @@ def test_confirm_with_a_pickup_point_sends_the_email_in_the_chosen_language(
     assert "$13.75" in page
 
 
+def test_a_second_confirm_sends_an_update_not_a_second_confirmation(
+    client, shop, django_capture_on_commit_callbacks
+) -> None:
+    _window, spinach, _candy, customer, point = shop
+    client.force_login(customer)
+    client.post(line_url(spinach), {"quantity": "1"})
+    for _ in range(2):  # a double-click on Confirm
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("baskets:checkout"), {"pickup_point": point.pk, "language": "en"})
+    order = Order.objects.get()
+    assert [m.subject for m in mail.outbox] == [
+        f"Your order {order.pk} is confirmed",
+        f"Your order {order.pk} is updated",
+    ]
+
+
 def test_a_full_slot_cannot_be_chosen(client, shop) -> None:
     window, spinach, _, customer, point = shop
     slot = PickupSlot.objects.create(
