@@ -284,6 +284,8 @@ STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_CURRENCY = "cad"
+# The close captures card payments this many orders at a time (PostgreSQL only).
+COOP_CLOSE_STRIPE_THREADS = int(os.environ.get("COOP_CLOSE_STRIPE_THREADS", "8"))
 # Idempotency keys start with this: our ids repeat across databases (a staging copy,
 # a test run) that may share one Stripe account, the keys must not.
 STRIPE_IDEMPOTENCY_PREFIX = os.environ.get("STRIPE_IDEMPOTENCY_PREFIX") or (
