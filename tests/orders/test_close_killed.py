@@ -1,12 +1,12 @@
 """A close killed midway, then run again: every order is captured exactly once.
 
 The close runs in a separate process (`manage.py close_due_windows`) against the fake
-Stripe server, capturing several orders at once. The fake holds the 16th capture request
-before applying it; we kill the
-process with SIGKILL while it waits, then let the fake apply that capture anyway (so
-Stripe did it, but our process never heard). The rerun must repeat that call with the
-same idempotency key and record it, capture the rest, and nothing twice: the fake's
-record of applied captures proves it."""
+Stripe server, 4 orders at a time. The fake holds every capture request from the 16th
+on before applying it; we kill the process with SIGKILL once the 16th has arrived, then
+let the fake apply the requests it held (so Stripe did them, but our process never
+heard). The rerun must repeat those calls with the same idempotency keys and record
+them, capture the rest, and nothing twice: the fake's record of applied captures
+proves it."""
 
 import os
 import signal
@@ -73,7 +73,8 @@ def test_a_close_killed_after_half_the_captures_captures_each_order_once(  # typ
     OrderWindow.objects.filter(pk=window.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
 
     half = ORDERS // 2
-    fake_stripe.hold_capture(half + 1)
+    for n in range(half + 1, ORDERS + 1):  # from the 16th on, every capture waits
+        fake_stripe.hold_capture(n)
     env = {
         **os.environ,
         "DATABASE_URL": shared_database,
@@ -103,7 +104,13 @@ def test_a_close_killed_after_half_the_captures_captures_each_order_once(  # typ
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     fake_stripe.release_captures()  # Stripe applies the call our dead process made
-    applied = [fake_stripe.captures(p.stripe_payment_intent_id) for p in Payment.objects.all()]
+
+    def captures() -> list[int]:
+        return [fake_stripe.captures(p.stripe_payment_intent_id) for p in Payment.objects.all()]
+
+    # The released request is applied by the fake's own thread: wait for it.
+    wait_for(lambda: sum(captures()) >= half + 1, timeout=10, what="the held capture")
+    applied = captures()
     # The close captures several orders at once (threads): those in flight past the held
     # one may have landed too, but none twice, and not all of them.
     assert half + 1 <= sum(applied) < ORDERS
