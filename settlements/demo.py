@@ -15,7 +15,8 @@ from django.db.models import F
 
 from accounts.models import User
 from farms.models import Farm
-from orders import demo_data, pricing
+from orders import demo_data
+from orders import payments as payments_service
 from orders.models import Offer, Order, OrderLine, OrderWindow, Payment
 
 from . import services
@@ -52,10 +53,7 @@ def settle_demo_week(
         if order is absent:
             order.status, order.payment_method = Order.Status.NOT_COLLECTED, "at_pickup"
             continue
-        lines = OrderLine.objects.filter(order=order).values_list(
-            "unit_price", "quantity", "shortage", "tax_class"
-        )
-        owes = pricing.totals((p, q - s, t) for p, q, s, t in lines).total
+        owes = payments_service.owed(order)  # the one rule of what an order owes
         if order.status == Order.Status.LOCKED or order is demo_order:
             order.payment_method = "card"
             payments.append(
