@@ -12,14 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import AuthenticatedHttpRequest
-from orders import gateway, payments
 from orders.models import Order, Payment
+from payments import gateway, services
+from payments.errors import PaymentError
+from payments.ledger import payment_state
 
 logger = logging.getLogger(__name__)
 
 
 def _checkout_url(request: AuthenticatedHttpRequest, order: Order) -> str:
-    return payments.checkout_begin(
+    return services.checkout_begin(
         order_id=order.pk,
         customer_id=request.user.pk,
         return_url=request.build_absolute_uri(reverse("baskets:order_paid", args=[order.pk])),
@@ -44,11 +46,11 @@ def after_confirm(request: AuthenticatedHttpRequest, order: Order) -> HttpRespon
     if order.payment_method != Payment.Method.CARD:
         release_after_cancel(order.pk)
         return redirect("baskets:order", order_id=order.pk)
-    if not payments.payment_state(order).can_authorize:
+    if not payment_state(order).can_authorize:
         return redirect("baskets:order", order_id=order.pk)
     try:
         return redirect(_checkout_url(request, order))
-    except payments.PaymentError as refusal:
+    except PaymentError as refusal:
         messages.warning(request, refusal.message)
     except gateway.GatewayError as error:
         _unavailable(request, error)
@@ -58,7 +60,7 @@ def after_confirm(request: AuthenticatedHttpRequest, order: Order) -> HttpRespon
 def release_after_cancel(order_id: int) -> None:
     """Give back the card holds of an order cancelled or switched to pay at pickup."""
     try:
-        payments.holds_release(order_id=order_id)
+        services.holds_release(order_id=order_id)
     except gateway.GatewayError as error:  # the hold lapses by itself within days
         logger.warning("order %s: holds not released: %s", order_id, error)
 
@@ -77,7 +79,7 @@ def order_pay(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
     order = _own(request, order_id)
     try:
         return redirect(_checkout_url(request, order))
-    except payments.PaymentError as refusal:
+    except PaymentError as refusal:
         messages.info(request, refusal.message)
     except gateway.GatewayError as error:
         _unavailable(request, error)
@@ -99,7 +101,7 @@ def order_paid(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse
         messages.error(request, _("This payment page does not belong to this order."))
         return redirect("baskets:order", order_id=order.pk)
     try:
-        payment = payments.payment_sync(payment_id=payment.pk)
+        payment = services.payment_sync(payment_id=payment.pk)
     except gateway.GatewayError as error:
         logger.warning("payment %s: sync on return failed: %s", payment.pk, error)
     if payment.status == Payment.Status.AUTHORIZED:

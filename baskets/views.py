@@ -19,9 +19,11 @@ from accounts.roles import AuthenticatedHttpRequest
 from farms.models import Farm
 from farms.selectors import farm_directory
 from orders import basket as basket_service
-from orders import gateway, payments
 from orders import selectors as market
+from orders import services as market_services
 from orders.models import Offer, Order, PickupPoint
+from payments import gateway
+from payments.ledger import payment_state
 
 from . import emails, payment_views, selectors
 from .cards import basket_panel, offers_list
@@ -200,7 +202,7 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
     assert order is not None  # noqa: S101 - lines imply an order
     points = list(PickupPoint.objects.filter(is_active=True).prefetch_related("slots"))
     room = basket_service.slots_with_room(window=window, exclude_order_id=order.pk)
-    methods = payments.methods_offered()
+    methods = market_services.payment_methods_offered()
     initial = {
         "pickup_point": order.pickup_point_id,
         "pickup_slot": order.pickup_slot_id,
@@ -280,7 +282,7 @@ def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
             "order": order,
             "basket": basket,
             "editable": order.window.accepts_orders() and order.status in basket_service.EDITABLE,
-            "pay": payments.payment_state(order) if order.status != Order.Status.BASKET else None,
+            "pay": payment_state(order) if order.status != Order.Status.BASKET else None,
             "card_enabled": gateway.enabled(),
         },
     )

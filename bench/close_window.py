@@ -312,7 +312,7 @@ def batches[T](items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
 
 
 def point_plans(count: int) -> list[PointPlan]:
-    from orders import demo_data
+    from demo import catalogue as demo_data
 
     plans = [
         PointPlan(
@@ -367,8 +367,8 @@ def seed(*, orders: int, points: int, baskets: int, card_share: float = 0.0) -> 
     from django.utils.text import slugify
 
     from accounts.models import User
+    from demo import catalogue as demo_data
     from farms.models import Farm, FarmMember, Product, TaxClass
-    from orders import demo_data
     from orders.models import Offer, Order, OrderLine, OrderWindow, PickupPoint, PickupSlot
 
     rng = random.Random(SEED)  # noqa: S311 - bench data, not secrets
@@ -567,7 +567,7 @@ def customer(rng: random.Random, n: int, password: str) -> Any:
     from django.utils.text import slugify
 
     from accounts.models import User
-    from orders import demo_data
+    from demo import catalogue as demo_data
 
     english = rng.randrange(100) < 12
     first = rng.choice(demo_data.FIRST_NAMES_EN if english else demo_data.FIRST_NAMES_FR)
@@ -637,8 +637,9 @@ def seed_holds(fake: Any, window_id: int) -> int:
     from django.conf import settings
     from django.db import transaction
 
-    from orders import payments, pricing
+    from orders import pricing
     from orders.models import Order, Payment, StripeCustomer
+    from payments import ledger as payments
 
     card_orders = Order.objects.filter(window_id=window_id, payment_method=Payment.Method.CARD)
     ids = list(card_orders.order_by("pk").values_list("pk", flat=True))
@@ -705,8 +706,9 @@ class CardReport(NamedTuple):
 def card_report(fake: Any, window_id: int, calls_before: int) -> CardReport:
     """The fake's requests since `calls_before` (the close's), and whether each card
     order was captured exactly once, for what it owes."""
-    from orders import payments, pricing
+    from orders import pricing
     from orders.models import Order, Payment
+    from payments import ledger as payments
 
     calls = fake.requests[calls_before:]
     endpoints = Counter(f"{r.method} {STRIPE_ID.sub('/{id}', r.path)}" for r in calls)
@@ -778,8 +780,8 @@ def close_only(window_id: int, profile: str | None) -> tuple[int, str]:
     from django.db.models import Sum
     from django.utils import timezone
 
-    from orders.closing import window_close
     from orders.models import FarmNotice, Order, OrderLine, OrderWindow, PickupDocument
+    from pickup.closing import window_close
 
     OrderWindow.objects.get(pk=window_id)  # fails early on a wrong id; connects, warms up
     rss_before = current_rss_mb()

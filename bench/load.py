@@ -109,7 +109,7 @@ def prepare(args: argparse.Namespace) -> tuple[list[Scarce], list[str]]:
     from django.db import transaction
 
     from accounts.models import User
-    from orders import demo_data
+    from demo import catalogue as demo_data
     from orders.models import Offer
     from orders.selectors import current_window
 

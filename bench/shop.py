@@ -168,7 +168,7 @@ def cast(offer_ids: list[int], adders: int) -> Cast:
     from django.utils import timezone
 
     from accounts.models import User
-    from orders import demo_data
+    from demo import catalogue as demo_data
     from orders.basket import basket_line_set
 
     demo_emails = [account.email for account in demo_data.DEMO_ACCOUNTS]

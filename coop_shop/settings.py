@@ -56,8 +56,11 @@ INSTALLED_APPS = [
     "accounts",
     "farms",
     "orders",
+    "payments",
+    "pickup",
     "baskets",
     "settlements",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("farms.urls")),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
+    path("", include("pickup.urls")),
     path("", include("baskets.urls")),
     path("", include("settlements.urls")),
 ]

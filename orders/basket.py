@@ -19,34 +19,24 @@ lines only.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import pricing
+from common.money import format_money
+
+from . import locks, pricing
+from .errors import BasketError, WindowClosed
 from .models import CoopSettings, Offer, Order, OrderLine, OrderWindow, PickupPoint, PickupSlot
+from .services import payment_methods_offered
 
 logger = logging.getLogger(__name__)
 
 MAX_UNITS_PER_LINE = 999
 EDITABLE = (Order.Status.BASKET, Order.Status.CONFIRMED)
-
-
-class BasketError(Exception):
-    """A refusal the customer can read: `message` is translated."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class WindowClosed(BasketError):
-    def __init__(self) -> None:
-        super().__init__(_("Ordering has closed for this week: your order can no longer change."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +52,9 @@ class LineResult:
 
 
 def _check_open(window: OrderWindow, now: datetime) -> None:
-    """Refuse unless the window takes orders now. On PostgreSQL the window row is first
-    read under FOR SHARE: customers do not block each other, but the closing job's claim
-    (an UPDATE of that row) waits for writes in flight, and a write after the claim sees
-    CLOSING. So no order is confirmed or changed behind the close's back."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT status, closes_at FROM orders_orderwindow WHERE id = %s FOR SHARE",
-                [window.pk],
-            )
-            row = cursor.fetchone()
-        if row is not None:
-            window.status, window.closes_at = row[0], row[1]
-    if not window.accepts_orders(now):
+    """Refuse unless the window takes orders now, read under the window's share lock
+    (see `locks.window_share`): no order changes behind the close's back."""
+    if not locks.window_share(window).accepts_orders(now):
         raise WindowClosed
 
 
@@ -208,11 +187,11 @@ def _check_confirmed_stays_valid(*, order: Order, offer: Offer, quantity: int) -
     if minimum and pricing.totals(lines).total < minimum:
         raise BasketError(
             _("Your confirmed order cannot go below the minimum of %(minimum)s; cancel it instead.")
-            % {"minimum": _money(minimum)}
+            % {"minimum": format_money(minimum)}
         )
 
 
-def _give_back_all(order: Order) -> list[dict[str, object]]:
+def basket_give_back_all(order: Order) -> list[dict[str, object]]:
     """Return every unit of the order's lines to their offers (offers locked by pk)."""
     lines = list(order.lines.select_related("offer__product").order_by("offer_id"))
     for line in lines:
@@ -227,7 +206,7 @@ def order_cancel(*, customer_id: int, window_id: int, now: datetime) -> Order:
     window = OrderWindow.objects.get(pk=window_id)
     _check_open(window, now)
     order = _lock_order(customer_id=customer_id, window=window, now=now)
-    _give_back_all(order)
+    basket_give_back_all(order)
     order.status = Order.Status.CANCELLED
     order.confirmed_at = None
     order.last_activity_at = now
@@ -302,13 +281,11 @@ def order_confirm(
     if total < minimum:
         raise BasketError(
             _("The minimum order is %(minimum)s; your basket comes to %(total)s.")
-            % {"minimum": _money(minimum), "total": _money(total)}
+            % {"minimum": format_money(minimum), "total": format_money(total)}
         )
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
-    from . import payments  # payments reads orders; the basket needs only this check
-
-    if payment_method not in payments.methods_offered():
+    if payment_method not in payment_methods_offered():
         raise BasketError(_("Choose how you will pay."))
     order.pickup_point = point
     order.pickup_slot = slot
@@ -320,12 +297,6 @@ def order_confirm(
     order.last_activity_at = now
     order.save()
     return order
-
-
-def _money(amount: Decimal) -> str:
-    from farms.templatetags.money import format_money
-
-    return format_money(amount)
 
 
 def basket_release_idle(*, now: datetime) -> int:
@@ -350,7 +321,7 @@ def basket_release_idle(*, now: datetime) -> int:
             )
             if order is None:
                 continue
-            items = _give_back_all(order)
+            items = basket_give_back_all(order)
             if items:
                 order.released = [*order.released, *items]
                 order.save(update_fields=["released", "updated_at"])

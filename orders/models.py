@@ -150,6 +150,10 @@ class OrderWindow(models.Model):
     close_step = models.CharField(_("closing step"), max_length=100, blank=True)
     close_heartbeat = models.DateTimeField(_("closing heartbeat"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Lists and sheets asked to be rebuilt after a change (a shortage, a cancellation),
+    # and the rebuild task that holds the work: the page says « rebuilding » meanwhile.
+    documents_wanted_at = models.DateTimeField(_("lists to rebuild since"), null=True, blank=True)
+    documents_claimed_at = models.DateTimeField(_("lists rebuilt since"), null=True, blank=True)
     # Set when the week is settled with the farms: its money is final from then on.
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
@@ -290,6 +294,10 @@ class Order(models.Model):
         LOCKED = "locked", _("to pick up")
         PICKED_UP = "picked_up", _("picked up")
         NOT_COLLECTED = "not_collected", _("not collected")
+
+    # An order of a closed week: locked by the close, then picked up or not. Defined
+    # here once; lists, pickup day, payments and settlements all read it.
+    CLOSED_STATUSES = (Status.LOCKED, Status.PICKED_UP, Status.NOT_COLLECTED)
 
     window = models.ForeignKey(
         OrderWindow, verbose_name=_("window"), on_delete=models.PROTECT, related_name="orders"

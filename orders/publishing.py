@@ -25,8 +25,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from common.spreadsheet import csv_bytes
 from farms.models import Farm, Product
 
+from .errors import CsvError, WindowNotEditable
 from .models import Offer, OrderWindow
 
 CSV_COLUMNS = ("product_id", "product", "unit", "quantity", "price")
@@ -34,10 +36,6 @@ CSV_MAX_BYTES = 1_000_000
 CSV_MAX_ROWS = 2_000
 MAX_QUANTITY = 100_000
 MAX_PRICE = Decimal("99999.99")
-
-
-class WindowNotEditable(Exception):
-    """The window has closed (or was cancelled): its stock can no longer change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +190,14 @@ def parse_price(text: str) -> Decimal | None:
 # CSV: the same columns as the grid.
 
 
-def grid_csv(*, farm: Farm, window: OrderWindow) -> str:
+def grid_csv(*, farm: Farm, window: OrderWindow) -> bytes:
+    """The grid as a file to edit and upload again: plain UTF-8 (the upload reads it
+    back), every text cell through the one formula guard."""
     offers = {o.product_id: o for o in Offer.objects.filter(window=window, product__farm=farm)}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows: list[Iterable[object]] = [CSV_COLUMNS]
     for product in grid_products(farm=farm, window=window):
         offer = offers.get(product.pk)
-        writer.writerow(
+        rows.append(
             [
                 product.pk,
                 product.name,
@@ -208,7 +206,7 @@ def grid_csv(*, farm: Farm, window: OrderWindow) -> str:
                 offer.price if offer else product.price,
             ]
         )
-    return out.getvalue()
+    return csv_bytes(rows, bom=False)
 
 
 def grid_products(*, farm: Farm, window: OrderWindow) -> list[Product]:
@@ -219,10 +217,6 @@ def grid_products(*, farm: Farm, window: OrderWindow) -> list[Product]:
         .filter(Q(is_active=True) | Q(pk__in=offered))
         .order_by("category", "name")
     )
-
-
-class CsvError(Exception):
-    """The file as a whole cannot be read (not the fault of one line)."""
 
 
 def read_csv(data: bytes) -> tuple[list[OfferRow], list[RowOutcome]]:

@@ -98,12 +98,7 @@ def previous_window_of_farm(*, farm: Farm, window: OrderWindow) -> OrderWindow |
     )
 
 
-PLACED = (
-    Order.Status.CONFIRMED,
-    Order.Status.LOCKED,
-    Order.Status.PICKED_UP,
-    Order.Status.NOT_COLLECTED,
-)
+PLACED = (Order.Status.CONFIRMED, *Order.CLOSED_STATUSES)
 
 
 def window_figures(*, window: OrderWindow) -> dict[str, object]:

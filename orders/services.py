@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import CoopSettings, Order, OrderWindow
+from .errors import WindowError
+from .models import CoopSettings, Order, OrderWindow, Payment
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,10 @@ def window_cancel(*, window_id: int) -> OrderWindow:
     return window
 
 
-class WindowError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+def payment_methods_offered() -> list[str]:
+    """Card when the co-op has a Stripe key; pay at pickup when the co-op allows it, or
+    when there is no card payment at all (the demo)."""
+    methods: list[str] = [Payment.Method.CARD] if settings.STRIPE_SECRET_KEY else []
+    if not methods or CoopSettings.load().pay_at_pickup:
+        methods.append(Payment.Method.AT_PICKUP)
+    return methods

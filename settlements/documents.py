@@ -8,8 +8,6 @@ amounts with a dot and two decimals, ISO dates, one line per farm with money due
 total line.
 """
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,8 +18,9 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 
-from farms.templatetags.money import format_money
-from orders.documents import MARGIN, Sheet, csv_safe
+from common.money import format_money
+from common.pdf import MARGIN, Sheet
+from common.spreadsheet import csv_bytes
 
 from .models import FarmStatement
 from .selectors import FarmAccount, SalesReport, unit_label
@@ -38,13 +37,6 @@ def rule_text() -> str:
         "TVQ) are collected and remitted by the co-op; the share shown here is for "
         "information."
     )
-
-
-def _csv_bytes(rows: Iterable[Iterable[object]], *, bom: bool) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([csv_safe(cell) for cell in row] for row in rows)
-    return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
 def _pct(rate: Decimal) -> str:
@@ -76,7 +68,7 @@ def statement_csv(*, account: FarmAccount, pickup_date: date) -> bytes:
         [_("TVQ collected (information)"), "", "", "", "", account.tvq],
         [_("net due to the farm"), "", "", "", "", account.net_due],
     ]  # fmt: skip
-    return _csv_bytes(rows, bom=True)
+    return csv_bytes(rows, bom=True)
 
 
 def _paragraph(sheet: Sheet, text: str, *, size: float = 8) -> None:
@@ -183,7 +175,7 @@ def payouts_csv(*, statements: Iterable[FarmStatement], pickup_date: date) -> by
                 s.payout_reference,
             ]
         )
-    return _csv_bytes(rows, bom=False)
+    return csv_bytes(rows, bom=False)
 
 
 def report_csv(report: SalesReport) -> bytes:
@@ -212,4 +204,4 @@ def report_csv(report: SalesReport) -> bytes:
                 f"{r.net_due:.2f}",
             ]
         )
-    return _csv_bytes(rows, bom=True)
+    return csv_bytes(rows, bom=True)

@@ -32,15 +32,14 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.money import format_money
 from farms.models import Farm, TaxClass, Unit
-from farms.templatetags.money import format_money
 from orders import pricing
 from orders.models import CoopSettings, Order, OrderLine, OrderWindow, Payment, Refund
 
 from .models import FarmStatement, Settlement, WriteOff
 
 ZERO = Decimal("0.00")
-OWING = (Order.Status.LOCKED, Order.Status.PICKED_UP, Order.Status.NOT_COLLECTED)
 IN_FLIGHT = (
     Payment.Status.PENDING,
     Payment.Status.AUTHORIZED,
@@ -86,7 +85,7 @@ class OrderMoney:
 
     @property
     def owes(self) -> Decimal:
-        if self.status not in OWING or self.totals is None:
+        if self.status not in Order.CLOSED_STATUSES or self.totals is None:
             return ZERO
         return self.totals.total
 
@@ -96,7 +95,11 @@ class OrderMoney:
 
     @property
     def counted(self) -> bool:
-        return self.status in OWING and self.write_off is None and self.money_in == self.owes
+        return (
+            self.status in Order.CLOSED_STATUSES
+            and self.write_off is None
+            and self.money_in == self.owes
+        )
 
     @property
     def problem(self) -> str:
@@ -143,7 +146,7 @@ class OrderMoney:
     @property
     def may_write_off(self) -> bool:
         return (
-            self.status in OWING
+            self.status in Order.CLOSED_STATUSES
             and self.write_off is None
             and self.money_in == ZERO
             and self.owes > ZERO
@@ -406,7 +409,7 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
         for f in Farm.objects.filter(pk__in=farm_ids)
     }
     for order in orders.values():
-        if order.status not in OWING:
+        if order.status not in Order.CLOSED_STATUSES:
             continue
         order.totals = pricing.totals(
             (ln.unit_price, ln.delivered, ln.tax_class) for ln in order.lines

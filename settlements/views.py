@@ -17,11 +17,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
+from common.files import serve
 from farms.access import managed_farm, portal_context
 from farms.models import Farm
-from orders import gateway, payments
 from orders.models import CoopSettings, Order, OrderWindow
-from orders.views.files import serve
+from payments import gateway
+from payments import services as payment_services
 
 from . import documents, selectors, services
 from .forms import MarginsForm, PayoutForm, ReportForm, WriteOffForm
@@ -96,7 +97,7 @@ def write_off(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
         )
         return _settlement_page(request, order.window, status=422)
     try:
-        payments.links_close(order_id=order.pk)  # no page left open to pay it later
+        payment_services.links_close(order_id=order.pk)  # no page left open to pay it later
     except gateway.GatewayError:
         messages.error(request, _("Stripe cannot be reached: try again in a minute."))
         return _settlement_page(request, order.window, status=409)

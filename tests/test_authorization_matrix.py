@@ -124,36 +124,36 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("farms:product_edit", "GET"): (LOGIN, 404, 404, 200, 404, 200),
     ("farms:product_edit", "POST"): (LOGIN, 404, 404, 302, 404, 302),
     # --- orders: the coordinator's area (403), the farm's weekly stock (404).
-    ("orders:coordinator", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("orders:coordinator", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("pickup:coordinator", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("pickup:coordinator", "POST"): (LOGIN, 403, 403, 403, 403, 405),
     ("orders:coordinator_schedule", "GET"): (LOGIN, 403, 403, 403, 403, 200),
     ("orders:coordinator_schedule", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     ("orders:coordinator_window_edit", "GET"): (LOGIN, 403, 403, 403, 403, 200),
     ("orders:coordinator_window_edit", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     ("orders:coordinator_window_cancel", "GET"): every(405),
     ("orders:coordinator_window_cancel", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("orders:coordinator_window", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("orders:coordinator_window", "POST"): (LOGIN, 403, 403, 403, 403, 405),
-    ("orders:coordinator_progress", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("orders:coordinator_progress", "POST"): (LOGIN, 403, 403, 403, 403, 405),
-    ("orders:coordinator_close", "GET"): every(405),
-    ("orders:coordinator_close", "POST"): (LOGIN, 403, 403, 403, 403, 409),  # not yet due
-    ("orders:coordinator_shortage", "GET"): every(405),
-    ("orders:coordinator_shortage", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("orders:coordinator_document", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("orders:coordinator_document", "POST"): (LOGIN, 403, 403, 403, 403, 405),
-    ("orders:coordinator_pickup", "GET"): every(405),
-    ("orders:coordinator_pickup", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("orders:coordinator_cash", "GET"): every(405),
-    ("orders:coordinator_cash", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_window", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_window", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_progress", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_progress", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_close", "GET"): every(405),
+    ("pickup:coordinator_close", "POST"): (LOGIN, 403, 403, 403, 403, 409),  # not yet due
+    ("pickup:coordinator_shortage", "GET"): every(405),
+    ("pickup:coordinator_shortage", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_document", "GET"): (LOGIN, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_document", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_pickup", "GET"): every(405),
+    ("pickup:coordinator_pickup", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("payments:coordinator_cash", "GET"): every(405),
+    ("payments:coordinator_cash", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     # Refused (nothing received beyond what is owed): a message, nothing written.
-    ("orders:coordinator_refund_by_hand", "GET"): every(405),
-    ("orders:coordinator_refund_by_hand", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("orders:coordinator_cancel_order", "GET"): every(405),
-    ("orders:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("payments:coordinator_refund_by_hand", "GET"): every(405),
+    ("payments:coordinator_refund_by_hand", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_cancel_order", "GET"): every(405),
+    ("pickup:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 302),
     # Stripe's webhook: public, but only a request signed with our secret is heard.
-    ("orders:stripe_webhook", "GET"): every(405),
-    ("orders:stripe_webhook", "POST"): every(400),
+    ("payments:stripe_webhook", "GET"): every(405),
+    ("payments:stripe_webhook", "POST"): every(400),
     ("orders:farm_home", "GET"): (LOGIN, 404, 404, 200, 404, 200),
     ("orders:farm_home", "POST"): (LOGIN, 405, 405, 405, 405, 405),
     ("orders:stock_grid", "GET"): (LOGIN, 404, 404, 200, 404, 200),
@@ -164,8 +164,8 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("orders:stock_csv", "POST"): (LOGIN, 405, 405, 405, 405, 405),
     ("orders:stock_upload", "GET"): every(405),
     ("orders:stock_upload", "POST"): (LOGIN, 404, 404, 200, 404, 200),
-    ("orders:farm_pickup_list", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("orders:farm_pickup_list", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("pickup:farm_pickup_list", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("pickup:farm_pickup_list", "POST"): (LOGIN, 405, 405, 405, 405, 405),
     # --- settlements: the coordinator's settling and reports (403); a farm's statements
     # in the portal (404 outside one's farms). The week two weeks ago is settled.
     ("settlements:window", "GET"): (LOGIN, 403, 403, 403, 403, 200),
@@ -228,12 +228,12 @@ WRITERS: dict[str, frozenset[str]] = {
     "orders:coordinator_schedule": frozenset({"coordinator"}),
     "orders:coordinator_window_edit": frozenset({"coordinator"}),
     "orders:coordinator_window_cancel": frozenset({"coordinator"}),  # it has no order yet
-    "orders:coordinator_shortage": frozenset({"coordinator"}),
-    "orders:coordinator_pickup": frozenset({"coordinator"}),
+    "pickup:coordinator_shortage": frozenset({"coordinator"}),
+    "pickup:coordinator_pickup": frozenset({"coordinator"}),
     "settlements:payout_paid": frozenset({"coordinator"}),
-    "orders:coordinator_cash": frozenset({"coordinator"}),
+    "payments:coordinator_cash": frozenset({"coordinator"}),
     "settlements:margins": frozenset({"coordinator"}),
-    "orders:coordinator_cancel_order": frozenset({"coordinator"}),
+    "pickup:coordinator_cancel_order": frozenset({"coordinator"}),
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
@@ -527,14 +527,14 @@ def settled_order(w: World) -> Order:
 OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     # The coordinator's pages of a closed week (the upcoming week for "close now", which
     # is refused as not yet due: a due one would queue a real Celery task).
-    "orders:coordinator_window": {"window_id": last_week},
-    "orders:coordinator_progress": {"window_id": last_week},
-    "orders:coordinator_shortage": {"window_id": last_week},
-    "orders:coordinator_pickup": {"order_id": lambda w: w.last_week_order_a.pk},
-    "orders:coordinator_cash": {"order_id": lambda w: w.last_week_order_a.pk},
-    "orders:coordinator_refund_by_hand": {"order_id": lambda w: w.last_week_order_a.pk},
-    "orders:coordinator_cancel_order": {"order_id": lambda w: w.last_week_order_a.pk},
-    "orders:farm_pickup_list": {"window_id": last_week},
+    "pickup:coordinator_window": {"window_id": last_week},
+    "pickup:coordinator_progress": {"window_id": last_week},
+    "pickup:coordinator_shortage": {"window_id": last_week},
+    "pickup:coordinator_pickup": {"order_id": lambda w: w.last_week_order_a.pk},
+    "payments:coordinator_cash": {"order_id": lambda w: w.last_week_order_a.pk},
+    "payments:coordinator_refund_by_hand": {"order_id": lambda w: w.last_week_order_a.pk},
+    "pickup:coordinator_cancel_order": {"order_id": lambda w: w.last_week_order_a.pk},
+    "pickup:farm_pickup_list": {"window_id": last_week},
     "settlements:window": {"window_id": settled_week},
     "settlements:settle": {"window_id": settled_week},
     "settlements:payouts_csv": {"window_id": settled_week},
@@ -614,8 +614,8 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     "orders:stock_upload": _csv,
     "orders:coordinator_schedule": _rhythm,
     "orders:coordinator_window_edit": _window_dates,
-    "orders:coordinator_shortage": lambda w: {"offer": w.last_week_offer.pk, "units": "1"},
-    "orders:coordinator_pickup": lambda w: {"picked_up": "0"},
+    "pickup:coordinator_shortage": lambda w: {"offer": w.last_week_offer.pk, "units": "1"},
+    "pickup:coordinator_pickup": lambda w: {"picked_up": "0"},
     "settlements:margins": lambda w: {f"m-{w.farm_x.pk}": "12,5"},
     "settlements:write_off": lambda w: {"reason": "Pas venu"},
     "settlements:payout_paid": lambda w: {
@@ -716,7 +716,7 @@ def farm_x_rows(w: World) -> list[tuple[Any, ...]]:
 # Who alone may change what: (rows, roles allowed to change them).
 def may_change_a_orders(key: str, role: str) -> bool:
     """Customer A; and coordinators on pickup day, in their own area (pickups, shortages)."""
-    return role == "customer_a" or (role == "coordinator" and key.startswith("orders:coordinator"))
+    return role == "customer_a" or (role == "coordinator" and key.startswith("pickup:coordinator"))
 
 
 def may_change_farm_x(key: str, role: str) -> bool:

@@ -57,7 +57,7 @@ from PIL import Image
 from accounts.models import User
 from farms.models import Category, Certification, Farm, Product, Region, TaxClass, Unit
 from orders import basket as basket_service
-from orders import payments, services, tasks
+from orders import services
 from orders.models import (
     CoopSettings,
     Offer,
@@ -70,6 +70,8 @@ from orders.models import (
     Refund,
     WebhookEvent,
 )
+from payments import ledger, refunds
+from pickup import tasks
 from settlements.models import FarmStatement, Settlement, WriteOff
 from tests import factories
 from tests.fake_stripe import FakeStripe
@@ -1058,7 +1060,7 @@ def test_checkout(
     )
     with rolled_back(), stripe(fake_stripe, stripe_on):
         before = (customer_rows(world.other_customer), farm_rows(world.farm), window_rows())
-        methods = payments.methods_offered()
+        methods = services.payment_methods_offered()
         response = send(clients("customer"), "post", "/checkout/", data)
         assert response.status_code in (302, 422), response.status_code
         active_points = {world.ids["point"], world.ids["slotted_point"]}
@@ -1896,7 +1898,7 @@ def test_coordinator_cash_and_cancel(
                 assert cash.kind == Payment.Kind.CASH
                 assert cash.amount_captured > 0
                 order_obj = Order.objects.get(pk=target)
-                assert payments.received(target) == payments.owed(order_obj)
+                assert ledger.received(target) == ledger.owed(order_obj)
         else:
             assert payment_rows(Payment.objects.filter(order_id=target)) == own_payments
             if status != target_status:
@@ -2040,7 +2042,7 @@ def test_settle(
     target = int(world.id(window))
     with rolled_back():
         if cash_first:  # the customer's previous order paid: the closed week can settle
-            payments.cash_record(
+            refunds.cash_record(
                 order_id=world.ids["customer_previous"], recorded_by_id=world.coordinator.pk
             )
         before = shop_and_money(world)
@@ -2106,7 +2108,7 @@ def test_write_off(
             assert written.order.window_id == world.ids["closed_window"]
             assert written.reason.strip()
             assert len(written.reason) <= 200
-            assert payments.received(target) == 0  # nothing came in for it
+            assert ledger.received(target) == 0  # nothing came in for it
         assert shop_and_money(world) == before  # orders, payments... never change
 
 

@@ -1,28 +1,13 @@
-"""`{{ amount|money }}`: CAD for the reader's language: « 12,50 $ » in French, "$12.50"
-in English. Amounts are Decimal; they are shown with two decimals, never rounded here
-beyond that (the services round, see orders/pricing.py)."""
+"""`{{ amount|money }}`: the amount as the reader's language writes it (see
+`common.money`)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
-from django.utils.translation import get_language
+
+from common.money import format_money
 
 register = template.Library()
-
-
-def format_money(value: Decimal | int | str | None) -> str:
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    sign = "-" if amount < 0 else ""
-    digits = number_format(abs(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
-    if (get_language() or "fr").startswith("fr"):
-        return f"{sign}{digits}\u00a0$"
-    return f"{sign}${digits}"
 
 
 @register.filter

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -21,8 +21,8 @@ from farms.access import managed_farm, portal_context
 from farms.models import Farm, Product
 
 from .. import publishing, selectors
-from ..models import Offer, OrderWindow, PickupDocument
-from .files import serve
+from ..errors import CsvError, WindowNotEditable
+from ..models import Offer, OrderWindow
 
 
 @dataclass
@@ -152,7 +152,7 @@ def grid(request: AuthenticatedHttpRequest, farm_slug: str, window_id: int) -> H
         outcomes = publishing.offers_publish(
             farm=farm, window_id=window.pk, rows=rows, now=timezone.now()
         )
-    except publishing.WindowNotEditable:
+    except WindowNotEditable:
         messages.error(request, _("This window has closed: its stock can no longer change."))
         context = _grid_context(request, farm, window, posted=dict(request.POST.items()))
         return render(request, "orders/stock/grid.html", context, status=409)
@@ -221,15 +221,15 @@ def grid_upload(request: AuthenticatedHttpRequest, farm_slug: str, window_id: in
         return render(request, "orders/stock/grid.html", context, status=422)
     try:
         if upload.size and upload.size > publishing.CSV_MAX_BYTES:
-            raise publishing.CsvError(_("The file is too large (1 MB at most)."))
+            raise CsvError(_("The file is too large (1 MB at most)."))
         rows, refused = publishing.read_csv(upload.read(publishing.CSV_MAX_BYTES + 1))
         outcomes = publishing.offers_publish(
             farm=farm, window_id=window.pk, rows=rows, now=timezone.now()
         )
-    except publishing.CsvError as error:
+    except CsvError as error:
         context["upload_error"] = str(error)
         return render(request, "orders/stock/grid.html", context, status=422)
-    except publishing.WindowNotEditable:
+    except WindowNotEditable:
         messages.error(request, _("This window has closed: its stock can no longer change."))
         return render(request, "orders/stock/grid.html", context, status=409)
     report = publishing.sort_report([*outcomes, *refused])
@@ -239,17 +239,3 @@ def grid_upload(request: AuthenticatedHttpRequest, farm_slug: str, window_id: in
     context["report_refused"] = sum(1 for o in report if not o.applied)
     status = 200 if context["report_refused"] == 0 else 422
     return render(request, "orders/stock/grid.html", context, status=status)
-
-
-@login_required
-@require_safe
-def pickup_list(
-    request: AuthenticatedHttpRequest, farm_slug: str, window_id: int, fmt: str
-) -> FileResponse:
-    """The farm's pickup list of a closed window, as PDF or CSV."""
-    farm = managed_farm(request.user, farm_slug)
-    window = get_object_or_404(OrderWindow, pk=window_id)  # pk lookups refuse absurd ids
-    document = get_object_or_404(
-        PickupDocument, window=window, farm=farm, kind=PickupDocument.Kind.FARM_LIST
-    )
-    return serve(pdf=document.pdf, csv=document.csv, fmt=fmt, fallback="list")

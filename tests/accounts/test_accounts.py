@@ -114,12 +114,12 @@ def test_each_role_sees_its_menu(client, role: str, language: str) -> None:
 def test_role_pages_refuse_other_roles(client) -> None:
     customer = factories.user()
     login(client, customer.email)
-    assert client.get(reverse("orders:coordinator")).status_code == 403
+    assert client.get(reverse("pickup:coordinator")).status_code == 403
     assert client.get(reverse("farms:portal")).status_code == 403
 
 
 def test_role_pages_send_anonymous_users_to_login(client) -> None:
-    for name in ("orders:coordinator", "farms:portal", "baskets:my_orders"):
+    for name in ("pickup:coordinator", "farms:portal", "baskets:my_orders"):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))

@@ -20,8 +20,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from orders import basket, closing, payments
+from orders import basket
 from orders.models import Order, OrderWindow, Payment
+from payments import ledger
+from payments import services as payment_services
+from pickup import closing
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +63,7 @@ def test_a_close_killed_after_half_the_captures_captures_each_order_once(  # typ
             now=timezone.now(),
             payment_method="card",
         )
-        url = payments.checkout_begin(
+        url = payment_services.checkout_begin(
             order_id=order.pk,
             customer_id=customer.pk,
             return_url="http://testserver/paid/",
@@ -68,7 +71,9 @@ def test_a_close_killed_after_half_the_captures_captures_each_order_once(  # typ
         )
         session = url.rstrip("/").rsplit("/", 1)[-1]
         fake_stripe.complete_session(session, "ok")
-        payments.payment_sync(payment_id=Payment.objects.get(stripe_checkout_session_id=session).pk)
+        payment_services.payment_sync(
+            payment_id=Payment.objects.get(stripe_checkout_session_id=session).pk
+        )
     assert Payment.objects.filter(status=Payment.Status.AUTHORIZED).count() == ORDERS
     OrderWindow.objects.filter(pk=window.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
 
@@ -126,10 +131,8 @@ def test_a_close_killed_after_half_the_captures_captures_each_order_once(  # typ
     for payment in Payment.objects.select_related("order"):
         assert fake_stripe.captures(payment.stripe_payment_intent_id) == 1, payment.pk
         assert payment.status == Payment.Status.CAPTURED
-        assert payment.amount_captured == payments.owed(payment.order)
+        assert payment.amount_captured == ledger.owed(payment.order)
     total = sum((p.amount_captured for p in Payment.objects.all()), Decimal("0"))
-    assert total == sum(
-        (payments.owed(o) for o in Order.objects.filter(window=window)), Decimal("0")
-    )
+    assert total == sum((ledger.owed(o) for o in Order.objects.filter(window=window)), Decimal("0"))
     replays = [r for r in fake_stripe.requests if r.path.endswith("/capture") and r.replayed]
     assert replays, "the rerun repeated the interrupted call with its key"

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
-from orders import basket, closing, tasks
+from orders import basket
 from orders.models import (
     FarmNotice,
     Offer,
@@ -24,6 +24,7 @@ from orders.models import (
     PickupPoint,
     PickupSlot,
 )
+from pickup import closing, tasks
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from orders import basket, closing, payments, pickup
+from orders import basket
 from orders.models import CoopSettings, Offer, Order, OrderWindow, Payment, Refund
+from payments import ledger, refunds
+from payments import services as payment_services
+from payments.errors import PaymentError
+from pickup import closing
+from pickup import services as pickup
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +110,7 @@ def test_the_whole_card_flow_is_visible_to_customer_and_coordinator(
 
     # Raise the basket above the hold: the customer is asked to authorize the new total.
     _add(customer, honey, 1)  # 12.00 + TPS 0.60 + TVQ 1.20 → total 20.80
-    state = payments.payment_state(Order.objects.get(pk=order.pk))
+    state = ledger.payment_state(Order.objects.get(pk=order.pk))
     assert state.can_authorize
     assert state.owed == Decimal("20.80")
     response = client.post(reverse("baskets:order_pay", args=[order.pk]))
@@ -126,14 +131,14 @@ def test_the_whole_card_flow_is_visible_to_customer_and_coordinator(
     assert fake_stripe.captures(first.stripe_payment_intent_id) == 0
     coordinator = factories.coordinator()
     client.force_login(coordinator)
-    sheet = client.get(reverse("orders:coordinator_window", args=[window.pk])).content.decode()
+    sheet = client.get(reverse("pickup:coordinator_window", args=[window.pk])).content.decode()
     assert "20,80" in sheet
 
     # A shortage: one honey jar missing → 13.80 refunded, exactly once.
     honey_offer = Offer.objects.get(pk=honey.pk)
     pickup.shortage_record(offer_id=honey_offer.pk, units_short=1, now=timezone.now())
-    assert payments.refunds_settle(order_id=order.pk, reason="shortage")
-    assert payments.refunds_settle(order_id=order.pk, reason="shortage") == []
+    assert refunds.refunds_settle(order_id=order.pk, reason="shortage")
+    assert refunds.refunds_settle(order_id=order.pk, reason="shortage") == []
     second.refresh_from_db()
     assert second.amount_refunded == Decimal("13.80")
     assert fake_stripe.refunds_for(second.stripe_payment_intent_id) == [1380]
@@ -151,7 +156,7 @@ def test_lowering_the_basket_needs_nothing_and_close_captures_the_lower_total(
     order = Order.objects.get(customer=customer)
     hold = _authorize(client, fake_stripe, order, _confirm_by_card(client, customer, point))
     _add(customer, carrots, 1)
-    assert not payments.payment_state(Order.objects.get(pk=order.pk)).can_authorize
+    assert not ledger.payment_state(Order.objects.get(pk=order.pk)).can_authorize
     _close(window)
     hold.refresh_from_db()
     assert hold.amount_captured == Decimal("3.50")
@@ -215,7 +220,7 @@ def test_a_refused_charge_emails_a_link_and_shows_on_both_pages(  # type: ignore
     link = _authorize(client, fake_stripe, order, response["Location"])
     assert link.kind == Payment.Kind.LINK
     assert link.status == Payment.Status.CAPTURED
-    assert payments.payment_state(Order.objects.get(pk=order.pk)).outstanding == 0
+    assert ledger.payment_state(Order.objects.get(pk=order.pk)).outstanding == 0
     # A second close run charges nothing more.
     OrderWindow.objects.filter(pk=window.pk).update(
         status="closing", close_heartbeat=timezone.now() - timedelta(hours=1)
@@ -232,7 +237,7 @@ def test_no_card_on_file_asks_the_customer_to_pay(client, fake_stripe, week) -> 
     order = Order.objects.get(customer=customer)
     pending = Payment.objects.get(order=order, kind=Payment.Kind.LINK)
     assert pending.status == Payment.Status.ACTION_REQUIRED
-    assert payments.payment_state(order).can_pay_now
+    assert ledger.payment_state(order).can_pay_now
 
 
 def test_pay_at_pickup_shows_the_amount_and_the_coordinator_records_it(
@@ -249,13 +254,13 @@ def test_pay_at_pickup_shows_the_amount_and_the_coordinator_records_it(
     _close(window)
     order = Order.objects.get()
     client.force_login(factories.coordinator())
-    page = client.get(reverse("orders:coordinator_window", args=[window.pk])).content.decode()
+    page = client.get(reverse("pickup:coordinator_window", args=[window.pk])).content.decode()
     assert "10,50" in page
-    client.post(reverse("orders:coordinator_cash", args=[order.pk]))
+    client.post(reverse("payments:coordinator_cash", args=[order.pk]))
     cash = Payment.objects.get(order=order)
     assert cash.status == Payment.Status.COLLECTED
     assert cash.amount_captured == Decimal("10.50")
-    response = client.post(reverse("orders:coordinator_cash", args=[order.pk]))
+    response = client.post(reverse("payments:coordinator_cash", args=[order.pk]))
     assert Payment.objects.filter(order=order).count() == 1  # nothing left to collect
     assert not fake_stripe.requests  # no card, no call
 
@@ -292,7 +297,7 @@ def test_a_cancellation_after_capture_is_refunded_in_full_once(client, fake_stri
     _close(window)
     pickup.order_cancel_closed(order_id=order.pk)
     for _ in range(3):
-        payments.refunds_settle(order_id=order.pk, reason="cancellation")
+        refunds.refunds_settle(order_id=order.pk, reason="cancellation")
     hold.refresh_from_db()
     assert hold.amount_refunded == Decimal("7.00")
     assert fake_stripe.refunds_for(hold.stripe_payment_intent_id) == [700]
@@ -309,9 +314,9 @@ def test_a_refund_interrupted_by_stripe_is_sent_again_with_the_same_key(
     fake_stripe.fail_next("/v1/refunds", status=500)
     fake_stripe.fail_next("/v1/refunds", status=500)
     fake_stripe.fail_next("/v1/refunds", status=500)
-    payments.refunds_settle(order_id=order.pk, reason="cancellation")
+    refunds.refunds_settle(order_id=order.pk, reason="cancellation")
     assert Refund.objects.get().status == Refund.Status.PENDING
-    payments.refunds_settle(order_id=order.pk, reason="cancellation")
+    refunds.refunds_settle(order_id=order.pk, reason="cancellation")
     assert Refund.objects.get().status == Refund.Status.SUCCEEDED
     assert fake_stripe.refunds_for(hold.stripe_payment_intent_id) == [700]
 
@@ -342,8 +347,8 @@ def test_amounts_reach_stripe_as_exact_integer_cents(client, fake_stripe) -> Non
     _confirm_by_card(client, customer, point)
     created = [r for r in fake_stripe.requests if r.path == "/v1/checkout/sessions"]
     assert created[-1].params["line_items"][0]["price_data"]["unit_amount"] == "717"
-    assert isinstance(payments.owed(Order.objects.get()), Decimal)
-    assert payments.owed(Order.objects.get()) == Decimal("7.17")
+    assert isinstance(ledger.owed(Order.objects.get()), Decimal)
+    assert ledger.owed(Order.objects.get()) == Decimal("7.17")
 
 
 # What a review found, each now a test ------------------------------------------------
@@ -365,7 +370,7 @@ def test_a_card_stripe_will_never_charge_asks_the_customer_and_the_week_closes(
     charge = Payment.objects.get(order=order, kind=Payment.Kind.CHARGE)
     assert charge.status == Payment.Status.DECLINED
     assert [m.to for m in mail.outbox if m.to == [customer.email]] == [[customer.email]]
-    assert payments.payment_state(Order.objects.get(pk=order.pk)).can_pay_now
+    assert ledger.payment_state(Order.objects.get(pk=order.pk)).can_pay_now
 
 
 def test_stripe_unreachable_keeps_the_close_open_then_hands_over_after_five_tries(
@@ -404,19 +409,19 @@ def test_money_received_twice_is_refunded(
     order = Order.objects.get(customer=customer)
     response = client.post(reverse("baskets:order_pay", args=[order.pk]))
     session = _session_id(response["Location"])
-    payments.cash_record(order_id=order.pk, recorded_by_id=factories.coordinator().pk)
+    refunds.cash_record(order_id=order.pk, recorded_by_id=factories.coordinator().pk)
     fake_stripe.complete_session(session, "ok")
     with django_capture_on_commit_callbacks() as queued:
-        link = payments.payment_sync(
+        link = payment_services.payment_sync(
             payment_id=Payment.objects.get(stripe_checkout_session_id=session).pk
         )
     assert link.status == Payment.Status.CAPTURED
     assert len(queued) == 1  # the refund task; here it runs in this process:
-    payments.refunds_settle(order_id=order.pk, reason="overpayment")
+    refunds.refunds_settle(order_id=order.pk, reason="overpayment")
     link.refresh_from_db()
     assert link.amount_refunded == Decimal("7.00")
     assert fake_stripe.refunds_for(link.stripe_payment_intent_id) == [700]
-    assert payments.received(order.pk) == Decimal("7.00")
+    assert ledger.received(order.pk) == Decimal("7.00")
 
 
 def test_cash_waits_for_a_card_being_charged_and_closes_open_pages(
@@ -431,14 +436,14 @@ def test_cash_waits_for_a_card_being_charged_and_closes_open_pages(
     link = Payment.objects.get(order=order, kind=Payment.Kind.LINK)
     assert link.status == Payment.Status.PENDING
     client.force_login(factories.coordinator())
-    client.post(reverse("orders:coordinator_cash", args=[order.pk]))
+    client.post(reverse("payments:coordinator_cash", args=[order.pk]))
     link.refresh_from_db()
     assert link.status == Payment.Status.CANCELLED
     assert fake_stripe.sessions[link.stripe_checkout_session_id]["status"] == "expired"
-    assert payments.received(order.pk) == Decimal("7.00")
+    assert ledger.received(order.pk) == Decimal("7.00")
     Payment.objects.filter(pk=link.pk).update(status=Payment.Status.CAPTURING)
-    with pytest.raises(payments.PaymentError):
-        payments.cash_record(order_id=order.pk, recorded_by_id=customer.pk)
+    with pytest.raises(PaymentError):
+        refunds.cash_record(order_id=order.pk, recorded_by_id=customer.pk)
 
 
 def test_a_new_hold_left_open_at_close_is_closed_so_it_cannot_hold_the_card(
@@ -459,7 +464,7 @@ def test_a_new_hold_left_open_at_close_is_closed_so_it_cannot_hold_the_card(
     assert first.amount_captured == Decimal("7.00")
     charge = Payment.objects.get(order=order, kind=Payment.Kind.CHARGE)
     assert charge.amount_captured == Decimal("13.80")
-    assert payments.received(order.pk) == Decimal("20.80")
+    assert ledger.received(order.pk) == Decimal("20.80")
 
 
 def test_an_order_is_charged_off_session_at_most_once(fake_stripe, week) -> None:
@@ -479,13 +484,13 @@ def test_a_refund_stripe_keeps_refusing_shows_as_failed_to_the_coordinator(
     order, _hold = _held(client, fake_stripe, week)
     _close(window)
     pickup.order_cancel_closed(order_id=order.pk)
-    for _ in range(payments.MAX_REFUND_ATTEMPTS):
+    for _ in range(refunds.MAX_REFUND_ATTEMPTS):
         for _ in range(3):
             fake_stripe.fail_next("/v1/refunds", status=500)
-        payments.refunds_settle(order_id=order.pk, reason="cancellation")
+        refunds.refunds_settle(order_id=order.pk, reason="cancellation")
     assert Refund.objects.get().status == Refund.Status.FAILED
     with translation.override("en"):
-        state = payments.payment_state(Order.objects.get(pk=order.pk))
+        state = ledger.payment_state(Order.objects.get(pk=order.pk))
     assert "Refund failed" in state.label
     assert state.tone == "problem"
 
@@ -498,7 +503,7 @@ def test_the_coordinators_week_page_reads_payments_in_constant_queries(client) -
     offer = factories.offer(window_=window, quantity=500)
     point = factories.pickup_point()
     client.force_login(factories.coordinator())
-    url = reverse("orders:coordinator_window", args=[window.pk])
+    url = reverse("pickup:coordinator_window", args=[window.pk])
 
     def add_orders(n: int) -> None:
         for _ in range(n):
@@ -559,16 +564,16 @@ def test_cash_received_beyond_a_shortage_is_given_back_by_hand_and_recorded(
     _close(window)
     order = Order.objects.get(customer=customer)
     coordinator = factories.coordinator()
-    payments.cash_record(order_id=order.pk, recorded_by_id=coordinator.pk)
+    refunds.cash_record(order_id=order.pk, recorded_by_id=coordinator.pk)
     pickup.shortage_record(offer_id=carrots.pk, units_short=1, now=timezone.now())
-    state = payments.payment_state(Order.objects.get(pk=order.pk))
+    state = ledger.payment_state(Order.objects.get(pk=order.pk))
     assert state.excess == Decimal("3.50")
     client.force_login(coordinator)
-    page = client.get(reverse("orders:coordinator_window", args=[window.pk])).content.decode()
-    by_hand = reverse("orders:coordinator_refund_by_hand", args=[order.pk])
+    page = client.get(reverse("pickup:coordinator_window", args=[window.pk])).content.decode()
+    by_hand = reverse("payments:coordinator_refund_by_hand", args=[order.pk])
     assert by_hand in page
     client.post(by_hand)
-    assert payments.received(order.pk) == Decimal("3.50")
+    assert ledger.received(order.pk) == Decimal("3.50")
     assert Refund.objects.get().reason == Refund.Reason.BY_HAND
     client.post(by_hand)  # nothing more to give back
     assert Refund.objects.count() == 1
@@ -588,13 +593,13 @@ def test_a_written_off_order_takes_no_payment_and_a_late_one_is_refunded(
     fake_stripe.complete_session(link.stripe_checkout_session_id, "ok")  # paid late...
     Order.objects.filter(pk=order.pk).update(written_off_at=timezone.now())  # ...after this
     order.refresh_from_db()
-    assert payments.owed(order) == 0
-    with pytest.raises(payments.PaymentError):
-        payments.cash_record(order_id=order.pk, recorded_by_id=customer.pk)
+    assert ledger.owed(order) == 0
+    with pytest.raises(PaymentError):
+        refunds.cash_record(order_id=order.pk, recorded_by_id=customer.pk)
     response = client.post(reverse("baskets:order_pay", args=[order.pk]))
     assert response["Location"] == reverse("baskets:order", args=[order.pk])
-    payments.payment_sync(payment_id=link.pk)
-    payments.refunds_settle(order_id=order.pk, reason="overpayment")
-    assert payments.received(order.pk) == 0
+    payment_services.payment_sync(payment_id=link.pk)
+    refunds.refunds_settle(order_id=order.pk, reason="overpayment")
+    assert ledger.received(order.pk) == 0
     link.refresh_from_db()
     assert fake_stripe.refunds_for(link.stripe_payment_intent_id) == [700]

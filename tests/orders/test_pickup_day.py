@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from baskets import selectors as basket_selectors
-from orders import closing
 from orders.models import Order, OrderLine, OrderWindow, PickupDocument
+from pickup import closing
 from tests import factories
 from tests.orders.test_closing import build_week
 
@@ -29,7 +29,7 @@ def test_dashboard_shows_the_open_week_with_counts_and_revenue(client) -> None:
     window, farms, offers, points, customers = build_week(3)
     OrderWindow.objects.filter(pk=window.pk).update(closes_at=timezone.now() + timedelta(days=1))
     client.force_login(factories.coordinator())
-    page = client.get(reverse("orders:coordinator"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(reverse("pickup:coordinator"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     revenue = sum(
         line.unit_price * line.quantity
         for line in OrderLine.objects.filter(order__status="confirmed")
@@ -41,11 +41,11 @@ def test_dashboard_shows_the_open_week_with_counts_and_revenue(client) -> None:
 def test_window_page_links_every_list_and_sheet(client, closed_week) -> None:
     window = closed_week[0]
     client.force_login(factories.coordinator())
-    page = client.get(reverse("orders:coordinator_window", args=[window.pk])).content.decode()
+    page = client.get(reverse("pickup:coordinator_window", args=[window.pk])).content.decode()
     for document in PickupDocument.objects.filter(window=window):
-        assert reverse("orders:coordinator_document", args=[document.pk, "csv"]) in page
+        assert reverse("pickup:coordinator_document", args=[document.pk, "csv"]) in page
         if document.pdf:
-            response = client.get(reverse("orders:coordinator_document", args=[document.pk, "pdf"]))
+            response = client.get(reverse("pickup:coordinator_document", args=[document.pk, "pdf"]))
             assert response.status_code == 200
             assert b"".join(response.streaming_content).startswith(b"%PDF")
 
@@ -55,7 +55,7 @@ def test_marking_pickups(client, closed_week) -> None:
     order = Order.objects.filter(window=window, status="locked").first()
     assert order is not None
     client.force_login(factories.coordinator())
-    url = reverse("orders:coordinator_pickup", args=[order.pk])
+    url = reverse("pickup:coordinator_pickup", args=[order.pk])
     response = client.post(url, {"picked_up": "1"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert f'id="order-{order.pk}"' in response.content.decode()
@@ -81,7 +81,7 @@ def test_a_shortage_cuts_the_latest_orders_first_and_tells_them(
     client.force_login(factories.coordinator())
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("orders:coordinator_shortage", args=[window.pk]),
+            reverse("pickup:coordinator_shortage", args=[window.pk]),
             {"offer": offer.pk, "units": units},
         )
     assert response.status_code == 302
@@ -111,7 +111,7 @@ def test_shortage_bigger_than_ordered_is_refused(client, closed_week) -> None:
     offer = offers[0]
     client.force_login(factories.coordinator())
     response = client.post(
-        reverse("orders:coordinator_shortage", args=[window.pk]),
+        reverse("pickup:coordinator_shortage", args=[window.pk]),
         {"offer": offer.pk, "units": 10**6},
         follow=True,
         HTTP_ACCEPT_LANGUAGE="en",
@@ -119,7 +119,7 @@ def test_shortage_bigger_than_ordered_is_refused(client, closed_week) -> None:
     assert "are still due to customers" in response.content.decode()
     assert not OrderLine.objects.filter(shortage__gt=0).exists()
     response = client.post(
-        reverse("orders:coordinator_shortage", args=[window.pk]),
+        reverse("pickup:coordinator_shortage", args=[window.pk]),
         {"offer": offer.pk, "units": "beaucoup"},
     )
     assert response.status_code == 302
@@ -130,15 +130,15 @@ def test_a_farmer_downloads_their_own_list_only(client, closed_week) -> None:
     window, farms, *_ = closed_week
     farmer = factories.farmer(farm_=farms[0])
     client.force_login(farmer)
-    url = reverse("orders:farm_pickup_list", args=[farms[0].slug, window.pk, "pdf"])
+    url = reverse("pickup:farm_pickup_list", args=[farms[0].slug, window.pk, "pdf"])
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    other = reverse("orders:farm_pickup_list", args=[farms[1].slug, window.pk, "pdf"])
+    other = reverse("pickup:farm_pickup_list", args=[farms[1].slug, window.pk, "pdf"])
     assert client.get(other).status_code == 404
     assert (
         client.get(
-            reverse("orders:farm_pickup_list", args=[farms[0].slug, window.pk, "exe"])
+            reverse("pickup:farm_pickup_list", args=[farms[0].slug, window.pk, "exe"])
         ).status_code
         == 404
     )
@@ -147,7 +147,7 @@ def test_a_farmer_downloads_their_own_list_only(client, closed_week) -> None:
 def test_close_now_is_refused_before_the_deadline(client) -> None:
     window = factories.window()
     client.force_login(factories.coordinator())
-    response = client.post(reverse("orders:coordinator_close", args=[window.pk]))
+    response = client.post(reverse("pickup:coordinator_close", args=[window.pk]))
     assert response.status_code == 409
     window.refresh_from_db()
     assert window.status == "scheduled"
@@ -158,9 +158,9 @@ def test_coordinator_pages_are_for_coordinators(client, closed_week) -> None:
     document = PickupDocument.objects.filter(window=window).first()
     assert document is not None
     urls = [
-        reverse("orders:coordinator_window", args=[window.pk]),
-        reverse("orders:coordinator_progress", args=[window.pk]),
-        reverse("orders:coordinator_document", args=[document.pk, "csv"]),
+        reverse("pickup:coordinator_window", args=[window.pk]),
+        reverse("pickup:coordinator_progress", args=[window.pk]),
+        reverse("pickup:coordinator_document", args=[document.pk, "csv"]),
     ]
     client.force_login(factories.user())
     for url in urls:

@@ -9,8 +9,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orders import basket, closing
+from orders import basket
 from orders.models import CoopSettings, FarmNotice, OrderWindow, PickupSlot
+from pickup import closing
 from tests import factories
 from tests.orders.test_closing import build_week
 

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import services, tasks
+from orders import services
 from orders.models import CoopSettings, OrderWindow
+from pickup import tasks
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,10 @@ import stripe
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import basket, payments, webhooks
+from orders import basket
 from orders.models import Order, Payment, WebhookEvent
+from payments import collect, webhooks
+from payments import services as payment_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -119,9 +121,9 @@ def test_events_out_of_order_follow_stripe_not_the_arrival(
     """The capture's `succeeded` event arrives before the hold's older
     `amount_capturable_updated`: the payment stays captured."""
     payment, intent_id = held
-    payments.payment_sync(payment_id=payment.pk)
+    payment_services.payment_sync(payment_id=payment.pk)
     Order.objects.filter(pk=payment.order_id).update(status=Order.Status.LOCKED)
-    assert payments.order_collect(order_id=payment.order_id)
+    assert collect.order_collect(order_id=payment.order_id)
     payment.refresh_from_db()
     assert payment.status == Payment.Status.CAPTURED
     late = [

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from orders import tasks
 from orders.models import OrderWindow
+from pickup import tasks
 from tests import factories
 
 

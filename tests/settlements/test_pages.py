@@ -324,15 +324,15 @@ def test_a_settled_week_refuses_every_change_of_money() -> None:
     order = Order.objects.get(window=window)
     offer = order.lines.first().offer  # type: ignore[union-attr]
     coordinator = _client(factories.coordinator())
-    page = coordinator.get(reverse("orders:coordinator_window", args=[window.pk])).text
-    assert reverse("orders:coordinator_cancel_order", args=[order.pk]) not in page
-    assert reverse("orders:coordinator_shortage", args=[window.pk]) not in page
+    page = coordinator.get(reverse("pickup:coordinator_window", args=[window.pk])).text
+    assert reverse("pickup:coordinator_cancel_order", args=[order.pk]) not in page
+    assert reverse("pickup:coordinator_shortage", args=[window.pk]) not in page
     before = (list(Order.objects.values_list("pk", "status")), Payment.objects.count())
-    coordinator.post(reverse("orders:coordinator_cancel_order", args=[order.pk]))
+    coordinator.post(reverse("pickup:coordinator_cancel_order", args=[order.pk]))
     coordinator.post(
-        reverse("orders:coordinator_shortage", args=[window.pk]), {"offer": offer.pk, "units": "1"}
+        reverse("pickup:coordinator_shortage", args=[window.pk]), {"offer": offer.pk, "units": "1"}
     )
-    coordinator.post(reverse("orders:coordinator_cash", args=[order.pk]))
+    coordinator.post(reverse("payments:coordinator_cash", args=[order.pk]))
     assert (list(Order.objects.values_list("pk", "status")), Payment.objects.count()) == before
     assert not OrderLine.objects.filter(order=order, shortage__gt=0).exists()
 

@@ -12,27 +12,22 @@ are streamed as tuples), and the PDFs are drawn directly on a reportlab canvas, 
 is fast enough for 10,000 orders on two cores.
 """
 
-import csv
-import io
-import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
+from common.money import format_money
+from common.pdf import Sheet
+from common.spreadsheet import csv_bytes
 from farms.models import Farm
-from farms.templatetags.money import format_money
-
-from . import pricing
-from .models import Order, OrderLine, OrderWindow, Payment, PickupPoint
+from orders import pricing
+from orders.models import Order, OrderLine, OrderWindow, Payment, PickupPoint
 
 
 def _fold(text: str) -> str:
@@ -89,7 +84,7 @@ def window_data(window: OrderWindow) -> WindowData:
     """Every locked order of the window with its items: three queries in all."""
     orders: dict[int, CustomerOrder] = {}
     order_rows = (
-        Order.objects.filter(window=window, status__in=CLOSED_ORDER_STATUSES)
+        Order.objects.filter(window=window, status__in=Order.CLOSED_STATUSES)
         .values_list(
             "pk",
             "customer__first_name",
@@ -119,7 +114,7 @@ def window_data(window: OrderWindow) -> WindowData:
     money_in = (
         Payment.objects.filter(
             order__window=window,
-            order__status__in=CLOSED_ORDER_STATUSES,
+            order__status__in=Order.CLOSED_STATUSES,
             status__in=(Payment.Status.CAPTURED, Payment.Status.COLLECTED),
         )
         .values("order_id")
@@ -130,7 +125,7 @@ def window_data(window: OrderWindow) -> WindowData:
             orders[row["order_id"]].received = row["total"]
     farms = {f.pk: f for f in Farm.objects.filter(products__offers__window=window).distinct()}
     line_rows = (
-        OrderLine.objects.filter(order__window=window, order__status__in=CLOSED_ORDER_STATUSES)
+        OrderLine.objects.filter(order__window=window, order__status__in=Order.CLOSED_STATUSES)
         .values_list(
             "order_id",
             "offer__product__farm_id",
@@ -164,9 +159,6 @@ def window_data(window: OrderWindow) -> WindowData:
     return WindowData(window=window, orders=list(orders.values()), farms=farms, points=points)
 
 
-CLOSED_ORDER_STATUSES = (Order.Status.LOCKED, Order.Status.PICKED_UP, Order.Status.NOT_COLLECTED)
-
-
 def _unit_label(unit: str, package: str) -> str:
     if unit == "package" and package:
         return package
@@ -176,30 +168,6 @@ def _unit_label(unit: str, package: str) -> str:
 
 
 # CSV ----------------------------------------------------------------------------------
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[-+]?\d+([.,]\d+)?")
-
-
-def csv_safe(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula (a farm named « =HYPERLINK(…) »)
-    gets a leading apostrophe, which spreadsheets show as text. Numbers pass as they are."""
-    if (
-        isinstance(value, str)
-        and value.startswith(FORMULA_START)
-        and not NUMBER.fullmatch(value)  # « -1.50 » is an amount, not a formula
-    ):
-        return "'" + value
-    return value
-
-
-def _csv(rows: Iterable[Iterable[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-    return out.getvalue().encode("utf-8-sig")  # spreadsheets read the accents right
 
 
 def farm_list_csv(data: WindowData, farm_id: int) -> bytes:
@@ -221,7 +189,7 @@ def farm_list_csv(data: WindowData, farm_id: int) -> bytes:
             [_("to pack"), point_name, order.name, order.order_id, i.product, i.unit, i.quantity]
             for i in items
         ]
-    return _csv(rows)
+    return csv_bytes(rows)
 
 
 def point_sheet_csv(data: WindowData, point_id: int) -> bytes:
@@ -257,7 +225,7 @@ def point_sheet_csv(data: WindowData, point_id: int) -> bytes:
                     payment,
                 ]
             )
-    return _csv(rows)
+    return csv_bytes(rows)
 
 
 def summary_csv(data: WindowData) -> bytes:
@@ -273,7 +241,7 @@ def summary_csv(data: WindowData) -> bytes:
         [_("TVQ"), totals["tvq"]],
         [_("total"), totals["total"]],
     ]
-    return _csv(rows)
+    return csv_bytes(rows)
 
 
 def summary_per_farm(data: WindowData) -> list[tuple[str, int, Decimal]]:
@@ -330,81 +298,6 @@ def _farm_lists(
 
 
 # PDF ----------------------------------------------------------------------------------
-
-LINE = 5.2 * mm
-MARGIN = 15 * mm
-
-
-class Sheet:
-    """A tiny layout engine on a reportlab canvas: lines of text, blocks kept together,
-    page numbers. Letter by default; A4 prints it with its margins intact."""
-
-    def __init__(self, title: str, subtitle: str, pagesize: tuple[float, float] = LETTER) -> None:
-        self.buffer = io.BytesIO()
-        self.canvas = Canvas(self.buffer, pagesize=pagesize, pageCompression=1)
-        self.canvas.setTitle(title)
-        self.width, self.height = pagesize
-        self.title, self.subtitle = title, subtitle
-        self.pages = 0
-        self._new_page()
-
-    def _new_page(self) -> None:
-        if self.pages:
-            self.canvas.showPage()
-        self.pages += 1
-        c = self.canvas
-        c.setFont("Helvetica-Bold", 13)
-        c.drawString(MARGIN, self.height - MARGIN, self.title)
-        c.setFont("Helvetica", 9)
-        c.drawString(MARGIN, self.height - MARGIN - LINE, self.subtitle)
-        c.drawRightString(
-            self.width - MARGIN, self.height - MARGIN, _("page %(n)d") % {"n": self.pages}
-        )
-        self.y = self.height - MARGIN - 2.6 * LINE
-
-    def room(self) -> float:
-        return self.y - MARGIN
-
-    def ensure(self, lines: int) -> None:
-        """Start a new page unless `lines` more lines fit (a block that cannot fit any
-        page is split where it must be)."""
-        if lines * LINE > self.room() and self.y < self.height - MARGIN - 3 * LINE:
-            self._new_page()
-
-    def text(
-        self,
-        left: str,
-        right: str = "",
-        *,
-        bold: bool = False,
-        indent: float = 0,
-        size: float = 9.5,
-    ) -> None:
-        if self.room() < LINE:
-            self._new_page()
-        c = self.canvas
-        c.setFont("Helvetica-Bold" if bold else "Helvetica", size)
-        c.drawString(MARGIN + indent, self.y, left[:110])
-        if right:
-            c.drawRightString(self.width - MARGIN, self.y, right)
-        self.y -= LINE
-
-    def box_and_signature(self, label: str) -> None:
-        c = self.canvas
-        c.rect(MARGIN, self.y - 1, 3.2 * mm, 3.2 * mm)
-        c.setFont("Helvetica", 8.5)
-        c.drawString(MARGIN + 5 * mm, self.y, label)
-        c.line(self.width - MARGIN - 60 * mm, self.y - 1, self.width - MARGIN, self.y - 1)
-        self.y -= LINE
-
-    def rule(self) -> None:
-        self.canvas.setLineWidth(0.4)
-        self.canvas.line(MARGIN, self.y + LINE * 0.55, self.width - MARGIN, self.y + LINE * 0.55)
-        self.y -= LINE * 0.4
-
-    def finish(self) -> bytes:
-        self.canvas.save()
-        return self.buffer.getvalue()
 
 
 def _subtitle(window: OrderWindow) -> str:

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orders import closing
 from orders.models import OrderWindow
+from pickup import closing
 
 
 class Command(BaseCommand):

@@ -23,9 +23,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from demo import catalogue as demo_data
+from demo.catalogue import FarmSpec, ProductTemplate
+from demo.settlement import settle_demo_week
 from farms.models import Certification, Farm, FarmMember, Product, Region, Unit
-from orders import demo_data
-from orders.demo_data import FarmSpec, ProductTemplate
 from orders.models import (
     Offer,
     Order,
@@ -36,7 +37,6 @@ from orders.models import (
     PickupSlot,
     Refund,
 )
-from orders.signals import demo_seeded
 
 SEED = 2026
 LAST_WEEK_GENERATED_ORDERS = 10  # plus the demo customer's and the demo farmer's
@@ -251,8 +251,8 @@ class Seeder:
             orders_current=len(current_placed.orders),
             lines=len(last_placed.lines) + len(current_placed.lines),
         )
-        # Other apps add to the demo (settlements pays and settles last week).
-        demo_seeded.send(sender=type(self), closed_window=last, now=self.now)
+        # Last week is paid and settled, so farmers find a statement to download.
+        settle_demo_week(closed_window=last, now=self.now)
 
     # --- Farms and catalogue -------------------------------------------------------------
 

@@ -1,6 +1,5 @@
 """The demo's last week, paid and settled, so a demo farmer finds a statement to
-download and the coordinator a payout file (called by ``seed_demo`` through
-orders.signals.demo_seeded).
+download and the coordinator a payout file (called by ``seed_demo``).
 
 Last week's orders are paid: those still marked "to pick up" and the demo customer's by
 card (captured at close), the others in cash at pickup; one unit of a demo farm's
@@ -9,22 +8,19 @@ week is settled. A handful of rows and one statement per farm: well under a seco
 """
 
 from datetime import datetime
-from typing import Any
 
 from django.db.models import F
 
 from accounts.models import User
 from farms.models import Farm
-from orders import demo_data
-from orders import payments as payments_service
 from orders.models import Offer, Order, OrderLine, OrderWindow, Payment
+from payments import ledger
+from settlements import services
 
-from . import services
+from . import catalogue as demo_data
 
 
-def settle_demo_week(
-    sender: object, *, closed_window: OrderWindow, now: datetime, **kwargs: Any
-) -> None:
+def settle_demo_week(*, closed_window: OrderWindow, now: datetime) -> None:
     owing = (Order.Status.LOCKED, Order.Status.PICKED_UP)
     if Payment.objects.filter(order__window=closed_window).exists():
         return  # the week's payments were seeded elsewhere: leave them alone
@@ -53,7 +49,7 @@ def settle_demo_week(
         if order is absent:
             order.status, order.payment_method = Order.Status.NOT_COLLECTED, "at_pickup"
             continue
-        owes = payments_service.owed(order)  # the one rule of what an order owes
+        owes = ledger.owed(order)  # the one rule of what an order owes
         if order.status == Order.Status.LOCKED or order is demo_order:
             order.payment_method = "card"
             payments.append(

@@ -18,7 +18,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
-from .pricing import to_cents
+from orders.pricing import to_cents
 
 
 class GatewayError(Exception):

@@ -1,7 +1,7 @@
 """Stripe's webhooks: each event is checked against the signing secret, stored once by
 its id, and handled by a Celery task that re-reads the PaymentIntent from Stripe. So a
 forged event is refused, a replayed one does nothing new, and events arriving out of
-order cannot move a payment backwards (see `payments.payment_sync`)."""
+order cannot move a payment backwards (see `services.payment_sync`)."""
 
 import logging
 from typing import Any
@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import gateway, payments
-from .models import Payment, WebhookEvent
+from orders.models import Payment, WebhookEvent
+
+from . import gateway, services
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def event_handle(*, event_pk: int) -> str:
             outcome = "no matching payment"
         else:
             try:
-                payments.payment_sync(payment_id=payment.pk)
+                services.payment_sync(payment_id=payment.pk)
             except gateway.GatewayError as error:
                 WebhookEvent.objects.filter(pk=event_pk).update(error=str(error)[:300])
                 raise

@@ -1,5 +1,5 @@
-"""Payment endpoints of the market: Stripe's webhook, and the coordinators' pickup-day
-actions on money (cash collected, an order cancelled and refunded)."""
+"""Payment endpoints: Stripe's webhook, and the coordinators' actions on money at the
+pickup table (cash collected, money given back by hand)."""
 
 import logging
 
@@ -7,15 +7,16 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
+from common.errors import DomainError
+from orders.models import Order
 
-from .. import closing, gateway, payments, pickup, tasks, webhooks
-from ..basket import BasketError
-from ..models import Order
+from . import gateway, refunds, services, tasks, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +38,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
 
 
 def _window_url(window_id: int) -> str:
-    from django.urls import reverse
-
-    return reverse("orders:coordinator_window", args=[window_id])
+    return reverse("pickup:coordinator_window", args=[window_id])
 
 
 @require_POST
@@ -48,37 +47,17 @@ def order_cash(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse
     """The coordinator collected what the order still owes, at the pickup point."""
     order = get_object_or_404(Order, pk=order_id)
     try:
-        payments.links_close(order_id=order.pk)  # no card payment may follow the cash
+        services.links_close(order_id=order.pk)  # no card payment may follow the cash
     except gateway.GatewayError as error:
         logger.warning("order %s: open payment pages not closed: %s", order.pk, error)
         messages.error(request, _("Stripe cannot be reached: try again in a minute."))
         return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
     try:
-        payments.cash_record(order_id=order.pk, recorded_by_id=request.user.pk)
-    except payments.PaymentError as refusal:
+        refunds.cash_record(order_id=order.pk, recorded_by_id=request.user.pk)
+    except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(request, _("Payment of order %(number)s recorded.") % {"number": order.pk})
-    return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
-
-
-@require_POST
-@coordinator_required
-def order_cancel_refund(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
-    """Cancel an order after the close (the customer will not come, or the co-op cannot
-    fill it): what was paid by card is refunded automatically, once."""
-    order = get_object_or_404(Order, pk=order_id)
-    try:
-        with transaction.atomic():  # the refund task starts once the sheets are rebuilt
-            pickup.order_cancel_closed(order_id=order.pk)
-            closing.build_documents(window=order.window)
-    except BasketError as refusal:
-        messages.error(request, refusal.message)
-        return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
-    messages.success(
-        request,
-        _("Order %(number)s is cancelled; any card payment is refunded.") % {"number": order.pk},
-    )
     return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
 
 
@@ -88,8 +67,8 @@ def order_refund_by_hand(request: AuthenticatedHttpRequest, order_id: int) -> Ht
     """The coordinator gave back, by hand, what the order received beyond what it owes."""
     order = get_object_or_404(Order, pk=order_id)
     try:
-        payments.refund_by_hand(order_id=order.pk, recorded_by_id=request.user.pk)
-    except payments.PaymentError as refusal:
+        refunds.refund_by_hand(order_id=order.pk, recorded_by_id=request.user.pk)
+    except DomainError as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(request, _("Refund of order %(number)s recorded.") % {"number": order.pk})

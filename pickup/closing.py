@@ -7,7 +7,7 @@ midway followed by a rerun all produce one result:
    that wins); a window already CLOSING is resumed by whoever runs next;
 2. lock the confirmed orders (CONFIRMED → LOCKED);
 3. discard the baskets never confirmed and give back any stock they still hold;
-3b. take each card order's final amount (`payments.window_collect`: capture the hold,
+3b. take each card order's final amount (`payments.collect.window_collect`: capture the hold,
    or charge the saved card, or email the customer a link); each call is claimed in
    the database before it is made and keyed by our ids, so a rerun never charges twice;
 4. build every list and sheet (rebuilt from the locked orders: the same every time);
@@ -31,10 +31,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from farms.models import Farm
+from orders import selectors, services
+from orders.basket import basket_give_back_all
+from orders.models import FarmNotice, Order, OrderWindow, PickupDocument, PickupPoint
+from payments import collect
 
-from . import documents, payments
-from .basket import _give_back_all
-from .models import FarmNotice, Order, OrderWindow, PickupDocument, PickupPoint
+from . import documents
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,21 @@ def _progress(window_id: int, percent: int, step: str) -> None:
     OrderWindow.objects.filter(pk=window_id).update(
         close_progress=percent, close_step=step[:100], close_heartbeat=timezone.now()
     )
+
+
+def windows_due_run(*, now: datetime) -> dict[str, list[int]]:
+    """What the periodic tick does: plan the weeks ahead, open the windows whose time
+    has come, close every window past its deadline. The ids opened and closed."""
+    services.windows_plan(now=now)
+    opened = [
+        wid
+        for wid in selectors.due_to_open_ids(now=now)
+        if services.window_open(window_id=wid, now=now)
+    ]
+    closed = [
+        wid for wid in selectors.due_to_close_ids(now=now) if window_close(window_id=wid, now=now)
+    ]
+    return {"opened": opened, "closed": closed}
 
 
 def window_close(*, window_id: int, now: datetime) -> bool:
@@ -77,7 +94,7 @@ def window_close(*, window_id: int, now: datetime) -> bool:
         _progress(window_id, 10, _("releasing unconfirmed baskets"))
         _discard_baskets(window_id)
         _progress(window_id, 12, _("charging cards"))
-        unpaid = payments.window_collect(
+        unpaid = collect.window_collect(
             window_id=window_id,
             heartbeat=lambda done, total: _progress(window_id, 12, _("charging cards")),
         )
@@ -89,7 +106,7 @@ def window_close(*, window_id: int, now: datetime) -> bool:
             # Stay CLOSING: the next tick after the lease tries the failed emails again.
             _progress(window_id, 95, _("some farm emails failed; retrying soon"))
             return False
-        if unpaid or payments.outstanding_captures(window_id):
+        if unpaid or collect.outstanding_captures(window_id):
             # Stay CLOSING: Stripe could not be reached for some orders; the next tick
             # after the lease repeats those calls with the same idempotency keys.
             _progress(window_id, 95, _("some card payments could not be taken; retrying soon"))
@@ -124,7 +141,7 @@ def _discard_baskets(window_id: int) -> None:
             )
             if order is None:
                 continue
-            _give_back_all(order)
+            basket_give_back_all(order)
             order.status = Order.Status.CANCELLED
             order.save(update_fields=["status", "updated_at"])
 
@@ -178,6 +195,38 @@ def build_documents(*, window: OrderWindow, progress: bool = False) -> int:
         window, PickupDocument.Kind.SUMMARY, f"{stem}-summary", documents.summary_csv(data), b"", 0
     )
     return pages
+
+
+def documents_rebuild(*, window_id: int) -> int:
+    """Rebuild a closed window's lists and sheets while they are out of date (after a
+    shortage or a cancellation); no email. Runs outside any transaction: no row stays
+    locked while PDFs are written, and each file is complete before its row points to
+    it, so a download meanwhile gets the last complete file. One task at a time holds
+    the work (a claim with a lease); a change arriving meanwhile is built next.
+    Returns the number of PDF pages written."""
+    pages = 0
+    while True:
+        now = timezone.now()
+        claimed = OrderWindow.objects.filter(
+            Q(documents_claimed_at__isnull=True) | Q(documents_claimed_at__lt=now - LEASE),
+            pk=window_id,
+            status=OrderWindow.Status.CLOSED,
+            documents_wanted_at__isnull=False,
+        ).update(documents_claimed_at=now)
+        if not claimed:
+            return pages  # nothing to do, or another task is at it (it loops for us)
+        window = OrderWindow.objects.get(pk=window_id)
+        wanted = window.documents_wanted_at
+        try:
+            pages += build_documents(window=window)
+            OrderWindow.objects.filter(pk=window_id, documents_wanted_at=wanted).update(
+                documents_wanted_at=None
+            )
+        finally:
+            OrderWindow.objects.filter(pk=window_id).update(documents_claimed_at=None)
+        # A change committed while this build ran asks again: build it now.
+        if not OrderWindow.objects.filter(pk=window_id, documents_wanted_at__isnull=False).exists():
+            return pages
 
 
 def _active_point_ids(data: documents.WindowData) -> list[int]:
@@ -273,8 +322,8 @@ def _send_farm_email(*, window: OrderWindow, farm: object, document: PickupDocum
             "has_orders": has_orders,
             "coop_name": settings.COOP_NAME,
         }
-        subject = render_to_string("orders/email/farm_list_subject.txt", context).strip()
-        body = render_to_string("orders/email/farm_list.txt", context)
+        subject = render_to_string("pickup/email/farm_list_subject.txt", context).strip()
+        body = render_to_string("pickup/email/farm_list.txt", context)
     message = EmailMessage(subject=subject, body=body, to=recipients)
     if has_orders and document is not None:
         for file, mimetype in ((document.pdf, "application/pdf"), (document.csv, "text/csv")):
@@ -286,6 +335,6 @@ def _send_farm_email(*, window: OrderWindow, farm: object, document: PickupDocum
 def _has_orders(window: OrderWindow, farm_id: int) -> bool:
     return Order.objects.filter(
         window=window,
-        status__in=documents.CLOSED_ORDER_STATUSES,
+        status__in=Order.CLOSED_STATUSES,
         lines__offer__product__farm_id=farm_id,
     ).exists()

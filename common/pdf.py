@@ -1,0 +1,84 @@
+"""The sheet layout every printed list, sheet and statement uses: lines of text,
+blocks kept together, page numbers, on a reportlab canvas."""
+
+import io
+
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+LINE = 5.2 * mm
+MARGIN = 15 * mm
+
+
+class Sheet:
+    """A tiny layout engine on a reportlab canvas: lines of text, blocks kept together,
+    page numbers. Letter by default; A4 prints it with its margins intact."""
+
+    def __init__(self, title: str, subtitle: str, pagesize: tuple[float, float] = LETTER) -> None:
+        self.buffer = io.BytesIO()
+        self.canvas = Canvas(self.buffer, pagesize=pagesize, pageCompression=1)
+        self.canvas.setTitle(title)
+        self.width, self.height = pagesize
+        self.title, self.subtitle = title, subtitle
+        self.pages = 0
+        self._new_page()
+
+    def _new_page(self) -> None:
+        if self.pages:
+            self.canvas.showPage()
+        self.pages += 1
+        c = self.canvas
+        c.setFont("Helvetica-Bold", 13)
+        c.drawString(MARGIN, self.height - MARGIN, self.title)
+        c.setFont("Helvetica", 9)
+        c.drawString(MARGIN, self.height - MARGIN - LINE, self.subtitle)
+        c.drawRightString(
+            self.width - MARGIN, self.height - MARGIN, _("page %(n)d") % {"n": self.pages}
+        )
+        self.y = self.height - MARGIN - 2.6 * LINE
+
+    def room(self) -> float:
+        return self.y - MARGIN
+
+    def ensure(self, lines: int) -> None:
+        """Start a new page unless `lines` more lines fit (a block that cannot fit any
+        page is split where it must be)."""
+        if lines * LINE > self.room() and self.y < self.height - MARGIN - 3 * LINE:
+            self._new_page()
+
+    def text(
+        self,
+        left: str,
+        right: str = "",
+        *,
+        bold: bool = False,
+        indent: float = 0,
+        size: float = 9.5,
+    ) -> None:
+        if self.room() < LINE:
+            self._new_page()
+        c = self.canvas
+        c.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        c.drawString(MARGIN + indent, self.y, left[:110])
+        if right:
+            c.drawRightString(self.width - MARGIN, self.y, right)
+        self.y -= LINE
+
+    def box_and_signature(self, label: str) -> None:
+        c = self.canvas
+        c.rect(MARGIN, self.y - 1, 3.2 * mm, 3.2 * mm)
+        c.setFont("Helvetica", 8.5)
+        c.drawString(MARGIN + 5 * mm, self.y, label)
+        c.line(self.width - MARGIN - 60 * mm, self.y - 1, self.width - MARGIN, self.y - 1)
+        self.y -= LINE
+
+    def rule(self) -> None:
+        self.canvas.setLineWidth(0.4)
+        self.canvas.line(MARGIN, self.y + LINE * 0.55, self.width - MARGIN, self.y + LINE * 0.55)
+        self.y -= LINE * 0.4
+
+    def finish(self) -> bytes:
+        self.canvas.save()
+        return self.buffer.getvalue()

@@ -1,0 +1,13 @@
+"""Work the payment services queue for later: after the transaction commits, by task
+name, so services never import tasks (the names are those of `payments.tasks`)."""
+
+from celery import current_app
+from django.db import transaction
+
+
+def refund_after_commit(order_id: int, reason: str) -> None:
+    """Once this transaction commits, refund what the order received beyond what it
+    owes (idempotent: a second refund task finds nothing left to give back)."""
+    transaction.on_commit(
+        lambda: current_app.tasks["orders.tasks.refund_order"].delay(order_id, reason)
+    )

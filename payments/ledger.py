@@ -1,0 +1,128 @@
+"""What an order owes and what came in for it, and the one label that tells both: the
+reading side of payments, which settlements reuses."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from common.money import format_money
+from orders import pricing
+from orders.models import Order, Payment, Refund
+
+ZERO = Decimal("0.00")
+STRIPE_MINIMUM = Decimal("0.50")  # Stripe's smallest charge in Canadian dollars
+AT_PICKUP = Payment.Method.AT_PICKUP
+# Statuses whose amount_captured is money in (a CAPTURING row has captured nothing yet).
+MONEY_IN = (Payment.Status.CAPTURED, Payment.Status.COLLECTED)
+
+
+def owed(order: Order) -> Decimal:
+    """What the order costs now: its lines less shortages, taxes included; nothing when
+    it is cancelled, still a basket, or written off by the co-op."""
+    if order.status in (Order.Status.CANCELLED, Order.Status.BASKET) or order.written_off_at:
+        return ZERO
+    return pricing.totals(
+        (line.unit_price, line.quantity - line.shortage, line.tax_class)
+        for line in order.lines.all()  # prefetched by list pages
+    ).total
+
+
+def received(order_id: int) -> Decimal:
+    """Money in for the order: captured and collected, less what was refunded."""
+    got = Payment.objects.filter(order_id=order_id, status__in=MONEY_IN).aggregate(
+        total=Sum(F("amount_captured") - F("amount_refunded"))
+    )["total"]
+    return got or ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentState:
+    """What to tell the customer and the coordinator about an order's money."""
+
+    method: str
+    owed: Decimal
+    received: Decimal
+    held: Decimal
+    refunded: Decimal
+    label: str
+    tone: str  # "ok", "todo" or "problem": the colour of the label
+    can_authorize: bool  # a card order whose hold does not cover its total, window open
+    can_pay_now: bool  # a card order after close with money still owed
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(ZERO, self.owed - self.received)
+
+    @property
+    def excess(self) -> Decimal:
+        """Received beyond what is owed (refunded by card automatically; cash by hand)."""
+        return max(ZERO, self.received - self.owed)
+
+
+def payment_state(order: Order, payments: list[Payment] | None = None) -> PaymentState:
+    """The order's payment as one label. `payments` may be prefetched."""
+    if payments is None:
+        payments = list(order.payments.all())
+    due = owed(order)
+    got = sum((p.net for p in payments if p.status in MONEY_IN), ZERO)
+    refunded = sum((p.amount_refunded for p in payments), ZERO)
+    holds = [p for p in payments if p.kind == Payment.Kind.HOLD]
+    held = max(
+        (p.amount_authorized for p in holds if p.status == Payment.Status.AUTHORIZED), default=ZERO
+    )
+    method = order.payment_method or AT_PICKUP
+    is_open = order.status in (Order.Status.CONFIRMED, Order.Status.BASKET)
+    statuses = {p.status for p in payments}
+    money = pricing.to_cent
+    # A refund Stripe kept refusing matters while the money is still to give back.
+    refund_failed = got > due and any(
+        r.status == Refund.Status.FAILED for p in payments for r in p.refunds.all()
+    )
+    if order.written_off_at:
+        label = _("Written off by the co-op: nothing to pay")
+        return PaymentState(method, due, got, held, refunded, str(label), "ok", False, False)
+    if order.status == Order.Status.CANCELLED:
+        label, tone = (_("Refunded") if refunded else _("Cancelled")), "ok"
+        if refund_failed:
+            label, tone = _("Refund failed: give it back by hand"), "problem"
+        return PaymentState(method, due, got, held, refunded, str(label), tone, False, False)
+    can_authorize = can_pay_now = False
+    if method == AT_PICKUP:
+        if got >= due and due:
+            label, tone = _("Paid at pickup"), "ok"
+        else:
+            label = _("Pay at pickup: %(amount)s") % {"amount": format_money(money(due - got))}
+            tone = "todo"
+    elif is_open:
+        if held >= due:
+            label = _("Card authorized: %(amount)s held, charged at close") % {
+                "amount": format_money(held)
+            }
+            tone = "ok"
+        elif held:
+            label = _("New total %(total)s is above the %(held)s held: authorize it") % {
+                "total": format_money(due),
+                "held": format_money(held),
+            }
+            tone, can_authorize = "todo", True
+        else:
+            label, tone, can_authorize = _("Card authorization needed"), "todo", True
+    elif got >= due:
+        label, tone = _("Paid by card: %(amount)s") % {"amount": format_money(got)}, "ok"
+        if not due:
+            label = _("Nothing to pay")
+    elif Payment.Status.CAPTURING in statuses:
+        label, tone = _("Being charged"), "todo"
+    elif Payment.Status.DECLINED in statuses and Payment.Status.ACTION_REQUIRED not in statuses:
+        label, tone, can_pay_now = _("Card declined"), "problem", True
+    else:
+        label, tone, can_pay_now = _("Payment pending"), "problem", True
+    if refunded and order.status != Order.Status.CANCELLED:
+        label = f"{label} · " + _("refunded %(amount)s") % {"amount": format_money(refunded)}
+    if refund_failed:
+        label, tone = f"{label} · " + _("refund failed: give it back by hand"), "problem"
+    return PaymentState(
+        method, due, got, held, refunded, str(label), tone, can_authorize, can_pay_now
+    )

@@ -1,0 +1,16 @@
+"""Work pickup day's services queue for later: after the transaction commits, by task
+name, so services never import tasks (the names are those of `pickup.tasks`)."""
+
+from celery import current_app
+from django.db import transaction
+from django.utils import timezone
+
+from orders.models import OrderWindow
+
+
+def documents_rebuild_after_commit(window_id: int) -> None:
+    """Mark the window's lists and sheets out of date (the coordinator's page says
+    « rebuilding »), and rebuild them once this transaction commits, outside any lock.
+    Until then the downloads serve the last complete files."""
+    OrderWindow.objects.filter(pk=window_id).update(documents_wanted_at=timezone.now())
+    transaction.on_commit(lambda: current_app.tasks["orders.tasks.rebuild_lists"].delay(window_id))

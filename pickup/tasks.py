@@ -1,0 +1,46 @@
+"""Celery tasks of pickup day: thin wrappers around services, keyed by ids, safe to run
+twice. Their names are those they had in `orders.tasks`: messages already queued and
+the beat schedule keep working."""
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from . import closing
+
+
+@shared_task(
+    name="orders.tasks.windows_tick",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def windows_tick() -> dict[str, list[int]]:
+    """Plan the weeks ahead, open the windows whose time has come and close every window
+    past its deadline."""
+    return closing.windows_due_run(now=timezone.now())
+
+
+@shared_task(
+    name="orders.tasks.close_window",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def close_window(window_id: int) -> bool:
+    """Close one window now (its deadline has passed): what "Close now" asks for."""
+    return closing.window_close(window_id=window_id, now=timezone.now())
+
+
+@shared_task(
+    name="orders.tasks.rebuild_lists",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def rebuild_lists(window_id: int) -> int:
+    """Rebuild a closed window's lists and sheets after a change: no email."""
+    return closing.documents_rebuild(window_id=window_id)

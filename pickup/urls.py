@@ -1,0 +1,44 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pickup"
+urlpatterns = [
+    path("coordinator/", views.dashboard, name="coordinator"),
+    path("coordinator/windows/<int:window_id>/", views.window_detail, name="coordinator_window"),
+    path(
+        "coordinator/windows/<int:window_id>/progress/",
+        views.window_progress,
+        name="coordinator_progress",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/close/",
+        views.window_close_now,
+        name="coordinator_close",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/shortage/",
+        views.shortage,
+        name="coordinator_shortage",
+    ),
+    path(
+        "coordinator/documents/<int:document_id>.<str:fmt>",
+        views.document_download,
+        name="coordinator_document",
+    ),
+    path(
+        "coordinator/orders/<int:order_id>/pickup/",
+        views.order_pickup,
+        name="coordinator_pickup",
+    ),
+    path(
+        "coordinator/orders/<int:order_id>/cancel/",
+        views.order_cancel_refund,
+        name="coordinator_cancel_order",
+    ),
+    path(
+        "portal/<slug:farm_slug>/weeks/<int:window_id>/pickup-list.<str:fmt>",
+        views.farm_pickup_list,
+        name="farm_pickup_list",
+    ),
+]

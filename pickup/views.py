@@ -1,0 +1,202 @@
+"""Pickup day's pages: for coordinators (403 for others), the week at a glance, closing
+progress, lists and sheets, pickup marks, shortages and cancellations after close; for
+a farm's members (404 for others), the farm's pickup list."""
+
+from collections.abc import Iterable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.roles import AuthenticatedHttpRequest, coordinator_required
+from common.errors import DomainError
+from common.files import serve
+from farms.access import managed_farm
+from orders import selectors
+from orders.models import Offer, Order, OrderWindow, PickupDocument
+from payments.ledger import payment_state
+
+from . import services, tasks
+
+
+@coordinator_required
+@require_safe
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    now = timezone.now()
+    current = selectors.current_window(now=now)
+    upcoming = selectors.next_window(now=now)
+    return render(
+        request,
+        "pickup/dashboard.html",
+        {
+            "current": current,
+            "upcoming": upcoming,
+            "current_figures": selectors.window_figures(window=current) if current else None,
+            "windows": selectors.windows_with_counts(now=now),
+            "now": now,
+        },
+    )
+
+
+@coordinator_required
+@require_safe
+def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
+    window = get_object_or_404(OrderWindow, pk=window_id)
+    documents = PickupDocument.objects.filter(window=window).select_related("farm", "pickup_point")
+    return render(
+        request,
+        "pickup/window.html",
+        {
+            "window": window,
+            "figures": selectors.window_figures(window=window),
+            "farm_totals": selectors.window_farm_totals(window=window),
+            "documents": documents,
+            # Pickup day's marks once closed; before, the orders and their payments.
+            "orders": _with_payments(selectors.window_orders(window=window))
+            if window.status != "cancelled"
+            else [],
+            "offers": selectors.window_offers_ordered(window=window)
+            if window.status == "closed"
+            else [],
+            "overdue": window.status in ("scheduled", "open")
+            and window.closes_at <= timezone.now(),
+        },
+    )
+
+
+@coordinator_required
+@require_safe
+def window_progress(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
+    window = get_object_or_404(OrderWindow, pk=window_id)
+    return render(request, "pickup/window.html#progress", {"window": window})
+
+
+@require_POST
+@coordinator_required
+def window_close_now(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
+    """Ask the worker to close a window whose deadline has passed (if the tick is late)."""
+    window = get_object_or_404(OrderWindow, pk=window_id)
+    if window.closes_at > timezone.now():
+        messages.error(request, _("This window is still open to customers until its deadline."))
+        return render(
+            request, "orders/coordinator/close_refused.html", {"window": window}, status=409
+        )
+    tasks.close_window.delay(window.pk)
+    messages.success(request, _("Closing has started; the progress shows below."))
+    return redirect("pickup:coordinator_window", window_id=window.pk)
+
+
+@coordinator_required
+@require_safe
+def document_download(
+    request: AuthenticatedHttpRequest, document_id: int, fmt: str
+) -> FileResponse:
+    document = get_object_or_404(PickupDocument, pk=document_id)
+    return _file(document, fmt)
+
+
+def _file(document: PickupDocument, fmt: str) -> FileResponse:
+    return serve(pdf=document.pdf, csv=document.csv, fmt=fmt, fallback="document")
+
+
+@require_POST
+@coordinator_required
+def order_pickup(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    order = get_object_or_404(Order, pk=order_id)
+    picked_up = request.POST.get("picked_up") == "1"
+    try:
+        order = services.order_mark_pickup(order_id=order.pk, picked_up=picked_up)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("pickup:coordinator_window", window_id=order.window_id)
+    if request.htmx:
+        order = _with_payments(selectors.window_orders(window=order.window).filter(pk=order.pk))[0]
+        return render(
+            request,
+            "pickup/window.html#order-row",
+            {"order": order, "window": order.window},
+        )
+    return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+
+
+def _with_payments(orders: Iterable[Order]) -> list[Order]:
+    """The orders, each with `pay`: its payment state (payments and lines prefetched)."""
+    rows = list(orders)
+    for order in rows:
+        order.pay = payment_state(order, list(order.payments.all()))  # type: ignore[attr-defined]
+    return rows
+
+
+def _window_url(window_id: int) -> str:
+    return reverse("pickup:coordinator_window", args=[window_id])
+
+
+@require_POST
+@coordinator_required
+def shortage(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
+    window = get_object_or_404(OrderWindow, pk=window_id)
+    try:
+        offer_id = int(request.POST.get("offer", ""))
+        units = int(request.POST.get("units", ""))
+    except ValueError:
+        messages.error(request, _("Choose a product and enter the number of units missing."))
+        return redirect("pickup:coordinator_window", window_id=window.pk)
+    offer = get_object_or_404(Offer, pk=offer_id, window=window)
+    try:
+        # Commits first; the emails, refunds and the rebuild of the lists and sheets
+        # are queued for after the commit (the page says « rebuilding » meanwhile).
+        cuts = services.shortage_record(offer_id=offer.pk, units_short=units, now=timezone.now())
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("pickup:coordinator_window", window_id=window.pk)
+    messages.success(
+        request,
+        ngettext(
+            "Shortage recorded: %(units)d unit taken off %(orders)d order "
+            "(latest orders first); the customers are told.",
+            "Shortage recorded: %(units)d units taken off %(orders)d orders "
+            "(latest orders first); the customers are told.",
+            units,
+        )
+        % {"units": units, "orders": len(cuts)},
+    )
+    return redirect("pickup:coordinator_window", window_id=window.pk)
+
+
+@require_POST
+@coordinator_required
+def order_cancel_refund(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    """Cancel an order after the close (the customer will not come, or the co-op cannot
+    fill it): what was paid by card is refunded automatically, once, and the lists and
+    sheets are rebuilt, both after the cancellation commits."""
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        services.order_cancel_closed(order_id=order.pk)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+    messages.success(
+        request,
+        _("Order %(number)s is cancelled; any card payment is refunded.") % {"number": order.pk},
+    )
+    return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+
+
+@login_required
+@require_safe
+def farm_pickup_list(
+    request: AuthenticatedHttpRequest, farm_slug: str, window_id: int, fmt: str
+) -> FileResponse:
+    """The farm's pickup list of a closed window, as PDF or CSV."""
+    farm = managed_farm(request.user, farm_slug)
+    window = get_object_or_404(OrderWindow, pk=window_id)  # pk lookups refuse absurd ids
+    document = get_object_or_404(
+        PickupDocument, window=window, farm=farm, kind=PickupDocument.Kind.FARM_LIST
+    )
+    return serve(pdf=document.pdf, csv=document.csv, fmt=fmt, fallback="list")
