@@ -1,4 +1,6 @@
+import copy
 import os
+import threading
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
@@ -119,8 +121,33 @@ class CoopSettings(models.Model):
 
     @classmethod
     def load(cls) -> "CoopSettings":
-        settings_row, _created = cls.objects.get_or_create(pk=1)
-        return settings_row
+        """The co-op's settings: read once per request or task (see `settings_scope`),
+        read again after they are saved. A copy, so a caller's changes stay its own."""
+        memo = getattr(_settings_memo, "row", None)
+        if memo is None:
+            memo, _created = cls.objects.get_or_create(pk=1)
+            if getattr(_settings_memo, "active", False):
+                _settings_memo.row = memo
+        return copy.copy(memo)
+
+
+# The settings row of the request or task in progress (one thread serves one at a time).
+_settings_memo = threading.local()
+
+
+def settings_scope_open(**kwargs: Any) -> None:
+    """A request or a task begins: its first `CoopSettings.load()` reads the row."""
+    _settings_memo.active, _settings_memo.row = True, None
+
+
+def settings_scope_close(**kwargs: Any) -> None:
+    """A request or a task ends: the next one reads the row again."""
+    _settings_memo.active, _settings_memo.row = False, None
+
+
+def settings_forget(**kwargs: Any) -> None:
+    """The row was saved: read it again at the next `load()`."""
+    _settings_memo.row = None
 
 
 class OrderWindow(models.Model):

@@ -20,6 +20,10 @@ from django.conf import settings
 
 from orders.pricing import to_cents
 
+# Every call names the API version our code was written and tested against, so a change
+# of the account's default version in Stripe's dashboard changes nothing here.
+API_VERSION = "2026-10-28.endive"
+
 
 class GatewayError(Exception):
     """Stripe refused or could not be reached. `code` is Stripe's error code."""
@@ -79,7 +83,7 @@ def _client() -> stripe.StripeClient:
 def _client_for(key: str, api_base: str) -> stripe.StripeClient:
     """One client per key and address for the process: its HTTP connections are kept
     alive between calls (a close makes one call per card order)."""
-    kwargs: dict[str, Any] = {"max_network_retries": 2}
+    kwargs: dict[str, Any] = {"max_network_retries": 2, "stripe_version": API_VERSION}
     if api_base:
         kwargs["base_addresses"] = {"api": api_base}
     return stripe.StripeClient(key, **kwargs)

@@ -17,24 +17,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from farms.models import Farm
+from orders.locks import window_lock
 from orders.models import Order, OrderWindow
 
-from . import documents, selectors
+from . import documents, jobs, selectors
+from .errors import SettlementError
 from .models import FarmStatement, Settlement, WriteOff
-
-
-class SettlementError(Exception):
-    """A refusal a coordinator can read: `message` is translated; `reasons` lists the
-    orders (or other causes) that stand in the way."""
-
-    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.reasons = reasons or []
-
-
-def _lock_window(window_id: int) -> OrderWindow:
-    return OrderWindow.objects.select_for_update().get(pk=window_id)
 
 
 @transaction.atomic
@@ -44,7 +32,7 @@ def write_off_order(*, order_id: int, by: User, reason: str, now: datetime) -> W
     if not reason:
         raise SettlementError(_("Say why the order is written off (for instance: not collected)."))
     window_id = Order.objects.values_list("window_id", flat=True).get(pk=order_id)
-    window = _lock_window(window_id)
+    window = window_lock(window_id)
     if Settlement.objects.filter(window=window).exists():
         raise SettlementError(_("This week is already settled: its orders can no longer change."))
     if window.status != OrderWindow.Status.CLOSED:
@@ -82,10 +70,11 @@ class Settled:
 
 @transaction.atomic
 def settle_window(*, window_id: int, by: User | None, now: datetime) -> Settled:
-    """Settle a closed window: a statement (PDF and CSV) per farm, and the week's
-    reconciliation. Refused, with the reasons, while any order's money is not final.
-    Settling a settled window returns its settlement as it is."""
-    window = _lock_window(window_id)
+    """Settle a closed window: the week's reconciliation and a statement per farm (its
+    PDF and CSV are rendered after commit, see `statements_render`). Refused, with the
+    reasons, while any order's money is not final. Settling a settled window returns
+    its settlement as it is."""
+    window = window_lock(window_id)
     existing = Settlement.objects.filter(window=window).first()
     if existing is not None:
         return Settled(existing, created=False)
@@ -110,8 +99,8 @@ def settle_window(*, window_id: int, by: User | None, now: datetime) -> Settled:
         tvq=accounts.tvq,
         net_due=accounts.net_due,
     )
-    for account in accounts.farms:
-        statement = FarmStatement(
+    FarmStatement.objects.bulk_create(
+        FarmStatement(
             settlement=settlement,
             farm=account.farm,
             units=account.units,
@@ -123,19 +112,45 @@ def settle_window(*, window_id: int, by: User | None, now: datetime) -> Settled:
             tvq=account.tvq,
             net_due=account.net_due,
         )
+        for account in accounts.farms
+    )
+    # The PDFs and CSVs are written by a task once this commits, outside the lock.
+    jobs.statements_render_after_commit(settlement.pk)
+    return Settled(settlement, created=True)
+
+
+def statements_render(*, settlement_id: int) -> int:
+    """Write the PDF and CSV of each statement of the settlement that has none yet (the
+    task after settling; safe to run twice). Runs outside any transaction: the week's
+    figures are final, so they are read again without a lock. The number written."""
+    settlement = Settlement.objects.select_related("window").get(pk=settlement_id)
+    missing = {s.farm_id: s for s in FarmStatement.objects.filter(settlement=settlement, pdf="")}
+    if not missing:
+        return 0
+    window = settlement.window
+    written = 0
+    for account in selectors.window_accounts(window=window).farms:
+        statement = missing.get(account.farm.pk)
+        if statement is None:
+            continue
         name = f"{window.pickup_date.isoformat()}-{account.farm.slug}"
         with translation.override(account.farm.language):
             pdf = documents.statement_pdf(
                 account=account,
                 pickup_date=window.pickup_date,
-                settled_at=now,
+                settled_at=settlement.settled_at,
                 coop_name=settings.COOP_NAME,
             )
             csv = documents.statement_csv(account=account, pickup_date=window.pickup_date)
-        statement.pdf.save(f"{name}.pdf", ContentFile(pdf), save=False)
+        # Each file is complete on disk before its row names it; the PDF goes last, as
+        # the mark of a finished statement.
         statement.csv.save(f"{name}.csv", ContentFile(csv), save=False)
-        statement.save()
-    return Settled(settlement, created=True)
+        statement.pdf.save(f"{name}.pdf", ContentFile(pdf), save=False)
+        FarmStatement.objects.filter(pk=statement.pk, pdf="").update(
+            csv=statement.csv.name, pdf=statement.pdf.name
+        )
+        written += 1
+    return written
 
 
 @transaction.atomic

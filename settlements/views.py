@@ -80,7 +80,9 @@ def settle(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
         messages.error(request, refusal.message)
         return _settlement_page(request, window, status=409, reasons=refusal.reasons)
     if settled.created:
-        messages.success(request, _("The week is settled; the farms' statements are ready."))
+        messages.success(
+            request, _("The week is settled; the farms' statements are being prepared.")
+        )
     else:
         messages.info(request, _("This week was already settled."))
     return redirect("settlements:window", window_id=window.pk)

@@ -77,3 +77,17 @@ def fake_stripe(settings) -> Iterator[FakeStripe]:  # type: ignore[no-untyped-de
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def statements_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settling renders its statements at once instead of queueing the task after commit
+    (a test's transaction never commits). The queued path, with a real worker, is
+    tested in tests/settlements/test_statements_task.py."""
+    from settlements import jobs, services
+
+    monkeypatch.setattr(
+        jobs,
+        "statements_render_after_commit",
+        lambda settlement_id: services.statements_render(settlement_id=settlement_id),
+    )

@@ -393,6 +393,8 @@ class FakeStripe:
         self._outbox: queue.Queue[tuple[str, str, JSON] | None] = queue.Queue()
         self._sender: threading.Thread | None = None
         self._webhook = _Webhook()
+        # The Stripe-Version header of every API request, in order (None when absent).
+        self.versions_sent: list[str | None] = []
         if webhook_secret:
             self._webhook.secret = webhook_secret
         if webhook_url:
@@ -641,6 +643,8 @@ class FakeStripe:
         pairs = parse_qsl(split.query if method == "GET" else text, keep_blank_values=True)
         params = parse_params(pairs)
         key = headers.get("idempotency-key") if method == "POST" else None
+        if path.startswith("/v1/"):
+            self.versions_sent.append(headers.get("stripe-version"))
         try:
             if path.startswith("/pay/"):
                 key, replayed = None, False

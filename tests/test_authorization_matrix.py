@@ -73,7 +73,7 @@ from orders.models import (
     PickupSlot,
 )
 from settlements.models import FarmStatement
-from settlements.services import settle_window
+from settlements.services import settle_window, statements_render
 from tests import factories
 
 ROLES = ("anonymous", "customer_a", "customer_b", "farmer_x", "farmer_y", "coordinator")
@@ -443,6 +443,7 @@ def build_world() -> World:
         amount_captured=settled_offer.price * 2,
     )
     settled = settle_window(window_id=settled_week.pk, by=coordinator, now=now).settlement
+    statements_render(settlement_id=settled.pk)  # what the task after commit does
     statement_x = settled.statements.get(farm=farm_x)
     point = factories.pickup_point(name="Marché Jean-Talon")
     other_point = factories.pickup_point(name="Église Saint-Denis")
