@@ -225,14 +225,5 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
             default_quantity=data["default_quantity"],
         )
 
-    def add_duplicate_error(self) -> None:
-        self.add_error(
-            "name",
-            ValidationError(
-                _(
-                    "Your catalogue already has a product of this name, unit and package "
-                    "size. Change one of them, or edit the existing product."
-                ),
-                code="duplicate",
-            ),
-        )
+    def add_duplicate_error(self, message: str) -> None:
+        self.add_error("name", ValidationError(message, code="duplicate"))

@@ -12,11 +12,8 @@ from functools import partial
 from django.core.files import File
 from django.db import IntegrityError, transaction
 
+from .errors import ProductAlreadyExists
 from .models import Certification, Farm, Product, Unit
-
-
-class ProductAlreadyExists(Exception):
-    """The farm already has a product of this name, unit and package size."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,6 +11,7 @@ from accounts.roles import AuthenticatedHttpRequest, farmer_required
 
 from . import selectors, services
 from .access import managed_farm, managed_farms, portal_context
+from .errors import ProductAlreadyExists
 from .forms import FarmProfileForm, ProductForm
 from .models import Farm, Product, Region
 
@@ -102,8 +103,8 @@ def product_create(request: AuthenticatedHttpRequest, farm_slug: str) -> HttpRes
                 product = services.product_create(
                     farm=farm, data=form.product_data(), photo=form.new_photo
                 )
-            except services.ProductAlreadyExists:
-                form.add_duplicate_error()
+            except ProductAlreadyExists as refusal:
+                form.add_duplicate_error(refusal.message)
             else:
                 messages.success(
                     request, _("Added to your catalogue: %(name)s.") % {"name": product}
@@ -131,8 +132,8 @@ def product_edit(
                     photo=form.new_photo,
                     remove_photo=form.photo_removed,
                 )
-            except services.ProductAlreadyExists:
-                form.add_duplicate_error()
+            except ProductAlreadyExists as refusal:
+                form.add_duplicate_error(refusal.message)
             else:
                 messages.success(request, _("Saved: %(name)s.") % {"name": saved})
                 return redirect("farms:products", farm_slug=farm.slug)

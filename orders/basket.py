@@ -72,7 +72,7 @@ def _lock_order(*, customer_id: int, window: OrderWindow, now: datetime) -> Orde
             )
     except IntegrityError:  # created by a concurrent request of the same customer
         order = Order.objects.get(window=window, customer_id=customer_id)
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = locks.order_lock(order.pk)
     return _reopen(order)
 
 

@@ -6,8 +6,9 @@ The order in which they are taken, written once, so concurrent work cannot deadl
    close's claim, an UPDATE of that row, waits for them), FOR UPDATE by the close, by
    settling and by every change of money after the close (`window_lock_unsettled`);
 2. the order row (`order_lock`);
-3. offer rows, in pk order (`offer_lock`; a single-row UPDATE takes stock without one);
-4. an order's payment rows, last.
+3. offer rows, in pk order (`offer_lock`; a single-row UPDATE takes stock without one),
+   then the order lines of an offer (a shortage);
+4. an order's payment rows, last (`payments`' own `select_for_update` on them).
 
 A helper is called inside the caller's `transaction.atomic()`; the lock lasts until it
 commits. No call to Stripe, no PDF and no email is made while one is held.

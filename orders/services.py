@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import locks
 from .errors import WindowError
 from .models import CoopSettings, Order, OrderWindow, Payment
 
@@ -92,7 +93,7 @@ def window_update(
 ) -> OrderWindow:
     """Change one window's dates. A closed window does not change; an open window may
     move its deadline, but not into the past."""
-    window = OrderWindow.objects.select_for_update().get(pk=window_id)
+    window = locks.window_lock(window_id)
     if window.status not in (OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN):
         raise WindowError(_("A closed or cancelled window cannot change."))
     if closes_at <= opens_at:
@@ -116,7 +117,7 @@ def window_update(
 @transaction.atomic
 def window_cancel(*, window_id: int) -> OrderWindow:
     """Cancel a window that has no order yet (the rhythm will not recreate it)."""
-    window = OrderWindow.objects.select_for_update().get(pk=window_id)
+    window = locks.window_lock(window_id)
     if window.status not in (OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN):
         raise WindowError(_("A closed or cancelled window cannot change."))
     if window.orders.exclude(status=Order.Status.CANCELLED).filter(lines__isnull=False).exists():

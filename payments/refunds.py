@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from orders.locks import window_lock_unsettled
+from orders.locks import order_lock, window_lock_unsettled
 from orders.models import Order, Payment, Refund
 
 from . import gateway, services
@@ -30,7 +30,7 @@ def refunds_settle(*, order_id: int, reason: str) -> list[int]:
     if Order.objects.filter(pk=order_id, status=Order.Status.CANCELLED).exists():
         services.holds_release(order_id=order_id)  # nothing more may come in for it
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = order_lock(order_id)
         payments = list(
             Payment.objects.select_for_update()
             .filter(order=order, method=CARD, status=Payment.Status.CAPTURED)
@@ -109,7 +109,7 @@ def _refund_send(refund: Refund) -> bool:
 def cash_record(*, order_id: int, recorded_by_id: int) -> Payment:
     """The coordinator collected what the order still owes, in cash or debit."""
     window_lock_unsettled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order = order_lock(order_id)
     if order.status not in Order.CLOSED_STATUSES:
         raise PaymentError(_("Payment is collected at pickup, once the week is closed."))
     if order.written_off_at:
@@ -135,7 +135,7 @@ def refund_by_hand(*, order_id: int, recorded_by_id: int) -> list[Refund]:
     beyond what it owes: a shortage after cash was taken, a card refund Stripe kept
     refusing. Recorded as refunds already made, on cash first, then on card payments."""
     window_lock_unsettled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order = order_lock(order_id)
     paid = list(
         Payment.objects.select_for_update()
         .filter(order=order, status__in=MONEY_IN)

@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
@@ -28,6 +27,7 @@ from common.spreadsheet import csv_bytes
 from farms.models import Farm
 from orders import pricing
 from orders.models import Order, OrderLine, OrderWindow, Payment, PickupPoint
+from payments import ledger
 
 
 def _fold(text: str) -> str:
@@ -111,18 +111,12 @@ def window_data(window: OrderWindow) -> WindowData:
             slot=slot,
             method=method or "at_pickup",
         )
-    money_in = (
-        Payment.objects.filter(
-            order__window=window,
-            order__status__in=Order.CLOSED_STATUSES,
-            status__in=(Payment.Status.CAPTURED, Payment.Status.COLLECTED),
-        )
-        .values("order_id")
-        .annotate(total=Sum(F("amount_captured") - F("amount_refunded")))
+    money_in = ledger.received_per_order(
+        Payment.objects.filter(order__window=window, order__status__in=Order.CLOSED_STATUSES)
     )
-    for row in money_in:
-        if row["order_id"] in orders:
-            orders[row["order_id"]].received = row["total"]
+    for order_id, received in money_in.items():
+        if order_id in orders:
+            orders[order_id].received = received
     farms = {f.pk: f for f in Farm.objects.filter(products__offers__window=window).distinct()}
     line_rows = (
         OrderLine.objects.filter(order__window=window, order__status__in=Order.CLOSED_STATUSES)

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from orders.locks import window_lock_unsettled
+from orders.locks import offer_lock, order_lock, window_lock_unsettled
 from orders.models import Offer, Order, OrderLine, OrderWindow
 from payments.jobs import refund_after_commit
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 def order_mark_pickup(*, order_id: int, picked_up: bool) -> Order:
     """Mark a locked order picked up, or not collected (either can be corrected)."""
     window_lock_unsettled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
-    order = Order.objects.select_for_update().select_related("window").get(pk=order_id)
+    order = order_lock(order_id)
     if order.status not in Order.CLOSED_STATUSES:
         raise PickupError(_("Only orders of a closed week can be marked."))
     order.status = Order.Status.PICKED_UP if picked_up else Order.Status.NOT_COLLECTED
@@ -46,7 +46,7 @@ def order_cancel_closed(*, order_id: int) -> Order:
     """Cancel an order of a closed week. Its units are not put back on sale (the week
     is over); what was paid by card is refunded by a task once this commits."""
     window_lock_unsettled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order = order_lock(order_id)
     if order.status not in Order.CLOSED_STATUSES:
         raise PickupError(_("Only orders of a closed week can be cancelled here."))
     order.status = Order.Status.CANCELLED
@@ -67,7 +67,7 @@ class ShortageCut:
 def shortage_record(*, offer_id: int, units_short: int, now: datetime) -> list[ShortageCut]:
     """Take `units_short` units off the offer's lines, latest orders first."""
     window_lock_unsettled(Offer.objects.values_list("window_id", flat=True).get(pk=offer_id))
-    offer = Offer.objects.select_for_update().select_related("window", "product").get(pk=offer_id)
+    offer = offer_lock(offer_id)
     if offer.window.status != OrderWindow.Status.CLOSED:
         raise PickupError(_("Shortages are recorded once the week is closed."))
     lines = list(

@@ -8,7 +8,7 @@ settlement page shows it.
 
 The rules (README, "Rules we chose"):
 
-- an order of a closed window owes `pricing.totals(...)` of what it received (units
+- an order of a closed window owes `payments.ledger.delivered_totals` of what it received (units
   ordered less units short) if it is to pick up, picked up or not collected; a
   cancelled order owes nothing;
 - what came in for an order is the sum over its payments of captured − refunded;
@@ -36,6 +36,7 @@ from common.money import format_money
 from farms.models import Farm, TaxClass, Unit
 from orders import pricing
 from orders.models import CoopSettings, Order, OrderLine, OrderWindow, Payment, Refund
+from payments import ledger
 
 from .models import FarmStatement, Settlement, WriteOff
 
@@ -380,18 +381,18 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
         farm_ids.add(farm_id)
 
     # Money is in when a card payment is captured or cash is collected (as
-    # orders.payments.received counts it); refunds come off what was captured. Summed
+    # payments.ledger.received counts it); refunds come off what was captured. Summed
     # here, in Decimal: SQLite would sum decimals as floats.
     payments = Payment.objects.filter(of_orders).values_list(
         "order_id", "method", "status", "amount_captured", "amount_refunded"
     )
     for order_id, method, status, captured, refunded in payments.iterator(chunk_size=5000):
         o = orders[order_id]
-        if status == Payment.Status.CAPTURED and method == Payment.Method.CARD:
-            o.card += captured
-            o.refunded += refunded
-        elif status == Payment.Status.COLLECTED:
-            o.cash += captured
+        if status in ledger.MONEY_IN:  # as `ledger.received` counts it
+            if method == Payment.Method.CARD:
+                o.card += captured
+            else:
+                o.cash += captured
             o.refunded += refunded
         o.in_flight = o.in_flight or status in IN_FLIGHT
         o.money_moving = o.money_moving or status in MONEY_MOVING
@@ -411,8 +412,8 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
     for order in orders.values():
         if order.status not in Order.CLOSED_STATUSES:
             continue
-        order.totals = pricing.totals(
-            (ln.unit_price, ln.delivered, ln.tax_class) for ln in order.lines
+        order.totals = ledger.delivered_totals(
+            (ln.unit_price, ln.quantity, ln.shortage, ln.tax_class) for ln in order.lines
         )
         _book(order, farms)
     return WindowAccounts(

@@ -1,0 +1,17 @@
+"""Refusals of the farms app, each with a message for the farmer."""
+
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+
+
+class ProductAlreadyExists(DomainError):
+    """The farm already has a product of this name, unit and package size."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Your catalogue already has a product of this name, unit and package "
+                "size. Change one of them, or edit the existing product."
+            )
+        )
