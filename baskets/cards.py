@@ -16,8 +16,15 @@ them are the same for every customer; rendering them is most of the page's cost.
   lines, offers, products and farms: the order names its customer, so an entry serves
   only them, and any change is a new key.
 
-The CSRF token is per customer: cached HTML carries a placeholder, replaced on the way
-out, so a token never leaks from one customer's page to another's.
+The CSRF token is per customer and the page's own address (the `next` of its forms) is
+whatever the browser asked for: cached HTML carries placeholders for both, replaced on
+the way out, so a token never leaks from one customer's page to another's, and no key
+depends on the query string. A list is kept only for filters that name a farm, a
+category or a certification of the week; anything else (a search, an unknown value, an
+unknown parameter) is drawn from the cached cards, which never depend on the address.
+
+Everything lives in the `pages` cache alias: per process, bounded, apart from the
+default alias that holds the login rate limits, so no page can push a counter out.
 """
 
 import hashlib
@@ -25,31 +32,44 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from farms.models import Category
 from orders.models import OrderLine, OrderWindow
 
 from . import selectors
 
 CSRF_PLACEHOLDER = "__coop_csrf_token__"
+NEXT_PLACEHOLDER = "__coop_next_url__"
 TIMEOUT = 15 * 60
-# Query parameters of the cached list pages: the filters' menus. A search (q) or any
-# other parameter is drawn from the cached cards, not kept as a whole list.
-LIST_PARAMETERS = frozenset({"farm", "category", "certification"})
 _CARD_MARK = re.compile(r"<!--coop-card (\d+)-->")
+
+
+def _cache():  # type: ignore[no-untyped-def]
+    return caches["pages"]
+
+
+def _finish(html: str, *, request: HttpRequest, next_url: str) -> SafeString:
+    """Put this request's CSRF token and address in place of the placeholders: in a
+    form's hidden `next` (HTML-escaped) and in a link's `?next=` (URL-encoded)."""
+    html = html.replace(f'value="{NEXT_PLACEHOLDER}"', f'value="{escape(next_url)}"')
+    html = html.replace(f"next={NEXT_PLACEHOLDER}", f"next={escape(quote(next_url, safe=''))}")
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our template
 
 
 def _digest(text: str, size: int = 16) -> str:
     return hashlib.blake2b(text.encode(), digest_size=size).hexdigest()
 
 
-def _card_key(offer: Any, *, quantity: int, language: str, signed_in: bool, next_hash: str) -> str:
+def _card_key(offer: Any, *, quantity: int, language: str, signed_in: bool) -> str:
     """Everything a card shows, so that a change of any of it is a new key. A card in a
     basket shows its quantity, nothing else of the customer (their CSRF token is a
     placeholder): it is the same for everyone with that quantity."""
@@ -67,18 +87,15 @@ def _card_key(offer: Any, *, quantity: int, language: str, signed_in: bool, next
             farm.slug,
         )
     )
-    return (
-        f"shop-card:v2:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}:"
-        f"{next_hash}"
-    )
+    return f"shop-card:v3:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
 
 
-def _card(offer: Any, *, user: Any, quantities: dict[int, int], next_url: str) -> str:
+def _card(offer: Any, *, user: Any, quantities: dict[int, int]) -> str:
     return render_to_string(
         "baskets/partials/offer.html",
         {
             "user": user,
-            "next_url": next_url,
+            "next_url": NEXT_PLACEHOLDER,
             "quantities": quantities,
             "offer": offer,
             "csrf_token": CSRF_PLACEHOLDER,
@@ -86,41 +103,32 @@ def _card(offer: Any, *, user: Any, quantities: dict[int, int], next_url: str) -
     )
 
 
-def _cards(
-    *, user: Any, offers: Sequence[Any], quantities: dict[int, int], next_url: str
-) -> dict[int, str]:
-    """HTML of each card (CSRF placeholder kept), cached per card: drawing the list again
+def _cards(*, user: Any, offers: Sequence[Any], quantities: dict[int, int]) -> dict[int, str]:
+    """HTML of each card (placeholders kept), cached per card: drawing the list again
     after a stock change renders only the cards that changed."""
     signed_in = bool(user.is_authenticated)
     language = get_language() or ""
-    next_hash = _digest(next_url, 6)
     keys = {
-        o.pk: _card_key(
-            o,
-            quantity=quantities.get(o.pk, 0),
-            language=language,
-            signed_in=signed_in,
-            next_hash=next_hash,
-        )
+        o.pk: _card_key(o, quantity=quantities.get(o.pk, 0), language=language, signed_in=signed_in)
         for o in offers
     }
-    cached = cache.get_many(list(keys.values())) if keys else {}
+    cached = _cache().get_many(list(keys.values())) if keys else {}
     html: dict[int, str] = {}
     fresh: dict[str, str] = {}
     for offer in offers:
         key = keys[offer.pk]
         text = cached.get(key)
         if text is None:
-            text = fresh[key] = _card(offer, user=user, quantities=quantities, next_url=next_url)
+            text = fresh[key] = _card(offer, user=user, quantities=quantities)
         html[offer.pk] = text
     if fresh:
-        cache.set_many(fresh, TIMEOUT)
+        _cache().set_many(fresh, TIMEOUT)
     return html
 
 
 @dataclass(frozen=True, slots=True)
 class OffersList:
-    """The drawn list: its HTML (CSRF placeholder kept) and where each card is in it."""
+    """The drawn list: its HTML (placeholders kept) and where each card is in it."""
 
     version: str
     html: str
@@ -134,12 +142,11 @@ def _draw(
     filters: selectors.ShopFilters,
     rows: list[selectors.OfferRow],
     certifications: dict[int, list[tuple[str, str]]],
-    next_url: str,
     version: str,
 ) -> OffersList:
     offers = selectors.offers_from_rows(rows)
     shown = selectors.filter_offers(offers, filters, certifications)
-    cards = _cards(user=user, offers=shown, quantities={}, next_url=next_url)
+    cards = _cards(user=user, offers=shown, quantities={})
     text = render_to_string(
         "baskets/partials/shop_offers.html",
         {
@@ -188,15 +195,17 @@ def offers_list(
                 window.closes_at,
                 window.pickup_date,
                 filters,
-                next_url,
                 language,
                 signed_in,
             )
         )
     )
-    cacheable = not filters.q and set(request.GET) <= LIST_PARAMETERS
-    key = f"shop-offers:v1:{window.pk}:{language}:{int(signed_in)}:{_digest(next_url, 8)}"
-    drawn = cache.get(key) if cacheable else None
+    cacheable = _known_filters(filters, rows=rows, certifications=certifications)
+    key = (
+        f"shop-offers:v2:{window.pk}:{language}:{int(signed_in)}:"
+        f"{_digest(repr((filters.farm, filters.category, filters.certification)), 8)}"
+    )
+    drawn = _cache().get(key) if cacheable else None
     if not isinstance(drawn, OffersList) or drawn.version != version:
         drawn = _draw(
             user=user,
@@ -204,11 +213,10 @@ def offers_list(
             filters=filters,
             rows=rows,
             certifications=certifications,
-            next_url=next_url,
             version=version,
         )
         if cacheable:
-            cache.set(key, drawn, TIMEOUT)
+            _cache().set(key, drawn, TIMEOUT)
     # The customer's own cards, with their quantities, in the order of the page.
     mine = sorted(
         ((drawn.spans[line.offer_id], line) for line in lines if line.offer_id in drawn.spans),
@@ -222,7 +230,6 @@ def offers_list(
             user=user,
             offers=offers,
             quantities={line.offer_id: line.quantity for _span, line in mine},
-            next_url=next_url,
         )
         out = []
         position = 0
@@ -231,7 +238,26 @@ def offers_list(
             position = end
         out.append(html[position:])
         html = "".join(out)
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our template
+    return _finish(html, request=request, next_url=next_url)
+
+
+def _known_filters(
+    filters: selectors.ShopFilters,
+    *,
+    rows: list[selectors.OfferRow],
+    certifications: dict[int, list[tuple[str, str]]],
+) -> bool:
+    """A list is kept only for no search and filters naming what the week offers: the
+    number of lists kept is bounded by the co-op's data, not by what a visitor types."""
+    if filters.q:
+        return False
+    farms = {row[selectors.FARM_SLUG_COLUMN] for row in rows}
+    certified = {slug for pairs in certifications.values() for slug, _name in pairs}
+    return (
+        (not filters.farm or filters.farm in farms)
+        and (not filters.category or filters.category in Category.values)
+        and (not filters.certification or filters.certification in certified)
+    )
 
 
 def _values(instance: Any) -> tuple[Any, ...]:
@@ -257,24 +283,23 @@ def basket_panel(
                 )
                 for line in basket.lines
             ],
-            next_url,
             where,
             get_language(),
             bool(user.is_authenticated),
         )
     )
-    key = f"shop-panel:v1:{_digest(state, 20)}"
-    html = cache.get(key)
+    key = f"shop-panel:v2:{_digest(state, 20)}"
+    html = _cache().get(key)
     if not isinstance(html, str):
         html = render_to_string(
             "baskets/partials/basket_panel.html",
             {
                 "basket": basket,
                 "user": user,
-                "next_url": next_url,
+                "next_url": NEXT_PLACEHOLDER,
                 "where": where,
                 "csrf_token": CSRF_PLACEHOLDER,
             },
         )
-        cache.set(key, html, TIMEOUT)
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our template
+        _cache().set(key, html, TIMEOUT)
+    return _finish(html, request=request, next_url=next_url)

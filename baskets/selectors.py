@@ -74,6 +74,7 @@ OFFER_COLUMNS = (
     "product__farm__name", "product__farm__slug",
 )  # fmt: skip
 FARM_COLUMN = OFFER_COLUMNS.index("product__farm_id")
+FARM_SLUG_COLUMN = OFFER_COLUMNS.index("product__farm__slug")
 OfferRow = tuple[Any, ...]
 
 

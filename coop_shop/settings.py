@@ -157,19 +157,24 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Coop] ")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
-# Cache: rate limits and sessions' helpers. Redis when CACHE_URL is set (production).
+# Caches. `default`: the login rate limits (and anything that must be shared by every
+# process): Redis when CACHE_URL is set (production), else this process's memory.
+# `pages`: the shop's rendered cards and lists, always this process's own bounded
+# memory, so no visitor can fill Redis with pages or push a rate-limit counter out.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL.startswith(("redis://", "rediss://"))
-        # One process's own memory: room for a whole shop of cached cards (the default
-        # 300 entries would keep evicting them).
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
-    )
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+    ),
+    # Room for a whole shop of cards in both languages (the default 300 would keep
+    # evicting them); past that, the oldest third goes.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 5000, "CULL_FREQUENCY": 3},
+    },
 }
 
 # Internationalisation: French (Canada) first, English second.

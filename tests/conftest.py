@@ -91,3 +91,11 @@ def statements_inline(monkeypatch: pytest.MonkeyPatch) -> None:
         "statements_render_after_commit",
         lambda settlement_id: services.statements_render(settlement_id=settlement_id),
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache() -> None:
+    """Each test starts with no cached cards or lists (the alias is process memory)."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +14,8 @@ from farms.models import Certification, Farm, Product
 from orders import basket
 from orders.models import Offer, OrderWindow
 from tests import factories
+
+cache = caches["pages"]  # the shop's cards and lists (settings.CACHES)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +179,31 @@ def test_filters_and_searches(client) -> None:
     assert f'id="offer-{carrots.pk}"' not in found
     assert f'id="offer-{eggs.pk}"' in found
     assert len(cached_lists()) == 2  # searches are not kept whole
+
+
+def test_random_query_strings_add_nothing_to_the_cache(client) -> None:
+    """A visitor varying the query string (?x=1, ?x=2…) or naming farms that do not
+    exist renders from the cached cards and keeps nothing new: the keys depend on the
+    week and its data, never on what a visitor types (hostile probe: 264 new cards a
+    request, 8,185 keys after 30)."""
+    window = factories.window()
+    for n in range(12):
+        factories.offer(window_=window, product_=factories.product(name=f"Légume {n}"))
+    shop(client)
+    after_one = len(cache._cache)  # type: ignore[attr-defined]
+    for n in range(30):
+        page = shop(client, **{f"utm{n}": "x" * n, "farm": f"nowhere-{n}"}, q=f"zzz{n}")
+        assert f'value="/shop/?utm{n}=' in page  # the form still returns here
+    assert len(cache._cache) == after_one  # type: ignore[attr-defined]
+    assert after_one > 12  # the week's cards and its list are kept
+
+
+def test_the_page_cache_cannot_push_out_a_rate_limit_counter(settings) -> None:
+    """Login rate limits live in the default alias; the page alias is apart and bounded."""
+    from django.core.cache import cache as default
+
+    default.set("rl:login:203.0.113.9", 3, 300)
+    for n in range(6000):  # past the page alias's MAX_ENTRIES
+        cache.set(f"shop-card:v3:{n}", "<li></li>", 300)
+    assert default.get("rl:login:203.0.113.9") == 3
+    assert len(cache._cache) <= settings.CACHES["pages"]["OPTIONS"]["MAX_ENTRIES"]  # type: ignore[attr-defined]
