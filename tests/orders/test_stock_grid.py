@@ -1,6 +1,8 @@
 """Farmers publish a window's stock: the grid, copy from last week, defaults, CSV both
 ways, live counts; never below what is ordered, never after the deadline."""
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -183,6 +185,24 @@ def test_csv_download_has_the_grid_columns(client, setup) -> None:
     assert lines[0] == "product_id,product,unit,quantity,price"
     assert f"{eggs.pk},Œufs,botte,12,6.00" in lines
     assert f"{carrots.pk},Carottes,botte,0,3.50" in lines
+
+
+def test_csv_download_neutralizes_a_name_that_is_a_formula(client, setup) -> None:
+    """A product named like a spreadsheet formula reaches the farmer's or coordinator's
+    spreadsheet as text (the one CSV writer's guard), and the file uploads back."""
+    farm, farmer, window, carrots, eggs, kale = setup
+    trap = factories.product(farm_=farm, name='=HYPERLINK("http://evil.example","x")')
+    client.force_login(farmer)
+    response = client.get(reverse("orders:stock_csv", args=[farm.slug, window.pk]))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    (name,) = [row[1] for row in rows[1:] if int(row[0]) == trap.pk]
+    assert name == '\'=HYPERLINK("http://evil.example","x")'
+    assert not any(row[1].startswith("=") for row in rows)
+    upload = client.post(
+        reverse("orders:stock_upload", args=[farm.slug, window.pk]),
+        {"file": SimpleUploadedFile("stock.csv", response.content, content_type="text/csv")},
+    )
+    assert upload.status_code == 200  # every row applies, the guarded name included
 
 
 def test_csv_upload_applies_good_rows_and_reports_each_bad_one(client, setup) -> None:
