@@ -11,6 +11,7 @@ Rules kept here:
 """
 
 import functools
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -44,7 +45,16 @@ class AuthenticationRequired(GatewayError):
 
 
 class InvalidSignature(Exception):
-    """A webhook request that Stripe did not sign with our secret."""
+    """A webhook request that Stripe did not sign with our secret, or not an event."""
+
+
+# What Stripe's ids look like (« evt_1Q… », « pi_3P… », « cs_test_a1… »), and at most
+# what our columns hold: anything else is refused before it reaches the database.
+STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+
+
+def is_stripe_id(value: object) -> bool:
+    return isinstance(value, str) and STRIPE_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +322,6 @@ def event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:
     except (stripe.SignatureVerificationError, ValueError, AttributeError) as error:
         raise InvalidSignature(str(error)) from error
     data: dict[str, Any] = event.to_dict()
-    if not isinstance(data.get("id"), str) or not data["id"]:
-        raise InvalidSignature("not an event: no id")
+    if not is_stripe_id(data.get("id")):
+        raise InvalidSignature("not an event: no id, or not one Stripe would give")
     return data

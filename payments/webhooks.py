@@ -55,6 +55,9 @@ def _payment_for(obj: dict[str, Any]) -> Payment | None:
         intent_id = str(obj.get("payment_intent") or "")
     elif kind in ("charge", "refund"):
         intent_id = str(obj.get("payment_intent") or "")
+    # An id Stripe would never give (too long, odd characters) matches nothing of ours.
+    intent_id = intent_id if gateway.is_stripe_id(intent_id) else ""
+    session_id = session_id if gateway.is_stripe_id(session_id) else ""
     query = Q(pk__in=[])
     if intent_id:
         query |= Q(stripe_payment_intent_id=intent_id)

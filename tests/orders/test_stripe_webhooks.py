@@ -184,3 +184,30 @@ def test_the_webhook_task_runs_on_a_real_worker(  # type: ignore[no-untyped-def]
         what="the worker to handle the event",
     )
     assert Payment.objects.get(pk=payment.pk).status == Payment.Status.AUTHORIZED
+
+
+@pytest.mark.parametrize(
+    ("event_id", "object_id"),
+    [
+        ("evt_" + "x" * 300, "pi_ok"),  # the hostile probe: a 500 (DataError) before
+        ("evt_ok\x00", "pi_ok"),
+        ("evt_ok<script>", "pi_ok"),
+        ("evt_fine_1", "pi_" + "y" * 400),  # an object id no column could hold
+    ],
+)
+def test_a_signed_event_with_an_id_stripe_would_not_give_is_refused_or_ignored(
+    client, settings, event_id: str, object_id: str
+) -> None:  # type: ignore[no-untyped-def]
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_ids"
+    payload = _event(
+        event_id, "payment_intent.succeeded", {"object": "payment_intent", "id": object_id}
+    )
+    response = _post(client, payload, _signed(payload, "whsec_test_ids"))
+    if event_id == "evt_fine_1":
+        assert response.status_code == 200  # stored; its object matches no payment
+        event = WebhookEvent.objects.get(event_id=event_id)
+        assert webhooks.event_handle(event_pk=event.pk) == "no matching payment"
+    else:
+        assert response.status_code == 400
+        assert response.json() == {"error": "invalid signature"}
+        assert not WebhookEvent.objects.exists()
