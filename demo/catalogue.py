@@ -1,7 +1,8 @@
 """Static content of the demo co-op, used by ``manage.py seed_demo``.
 
-Farms, their catalogue (by kind of farm), pickup points, the names of generated
-people and the demo accounts. Nothing here touches the database.
+Farms, their catalogue (by kind of farm), pickup points and the demo accounts
+(generated people get Faker's names: see `demo.factories`). Nothing here touches the
+database.
 """
 
 from dataclasses import dataclass, field
@@ -993,31 +994,5 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "coordinator", "coordination@demo.coop", "Sophie", "Bélanger", "fr-ca", "514 555-0165"
     ),
     DemoAccount("admin", "admin@demo.coop", "Alex", "Morgan", "en", "514 555-0188"),
-)
-
-FIRST_NAMES_FR: tuple[str, ...] = (
-    "Marie", "Julie", "Isabelle", "Nathalie", "Sophie", "Catherine", "Geneviève", "Mélanie",
-    "Émilie", "Chloé", "Léa", "Camille", "Florence", "Rosalie", "Béatrice", "Zoé", "Audrey",
-    "Valérie", "Josée", "Annie", "Marie-Ève", "Jean", "Luc", "Martin", "François", "Éric",
-    "Sébastien", "Mathieu", "Alexandre", "Olivier", "Gabriel", "Samuel", "William", "Félix",
-    "Louis", "Thomas", "Antoine", "Jérôme", "Maxime", "Étienne", "Simon", "Jean-Philippe",
-    "Hélène", "Normand", "Ginette", "Réjean",
-)
-LAST_NAMES_FR: tuple[str, ...] = (
-    "Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie", "Fortin",
-    "Gagné", "Ouellet", "Pelletier", "Bélanger", "Lévesque", "Bergeron", "Leblanc", "Paquette",
-    "Girard", "Simard", "Boucher", "Caron", "Beaulieu", "Cloutier", "Dubé", "Poirier",
-    "Fournier", "Lapointe", "Leclerc", "Lefebvre", "Poulin", "Thibault", "St-Pierre", "Nadeau",
-    "Martin", "Landry", "Bédard", "Grenier", "Lessard", "Bernier", "Michaud", "Hébert",
-    "Desjardins", "Couture", "Lachance", "Gosselin", "Proulx", "Dufour", "Ménard", "Bérubé",
-)
-FIRST_NAMES_EN: tuple[str, ...] = (
-    "Emma", "Olivia", "Sarah", "Jessica", "Emily", "Hannah", "Grace", "David", "Michael",
-    "James", "Ryan", "Liam", "Noah", "Ethan", "Daniel", "Amir", "Mei", "Priya",
-)
-LAST_NAMES_EN: tuple[str, ...] = (
-    "Smith", "Johnson", "Brown", "MacDonald", "Campbell", "Wilson", "Taylor", "O'Brien",
-    "Murphy", "Nguyen", "Tran", "Haddad", "Khoury", "Diallo", "Joseph", "Chen", "Singh",
-    "Kowalski", "Rossi",
 )
 # fmt: on

@@ -9,15 +9,14 @@ week is settled. A handful of rows and one statement per farm: well under a seco
 
 from datetime import datetime
 
-from django.db.models import F
-
 from accounts.models import User
 from farms.models import Farm
-from orders.models import Offer, Order, OrderLine, OrderWindow, Payment
+from orders.models import Order, OrderLine, OrderWindow, Payment
 from payments import ledger
 from settlements import services
 
 from . import catalogue as demo_data
+from . import factories
 
 
 def settle_demo_week(*, closed_window: OrderWindow, now: datetime) -> None:
@@ -36,7 +35,6 @@ def settle_demo_week(*, closed_window: OrderWindow, now: datetime) -> None:
     if not orders:
         return
     demo_order = next((o for o in orders if o.customer_id == getattr(customer, "pk", None)), None)
-    _make_sure_a_demo_farm_sold(closed_window, demo_order or orders[0], demo_farms)
 
     demo_people = {u.pk for u in (customer, farmer) if u is not None}
     generated = [o for o in orders if o.customer_id not in demo_people]
@@ -52,27 +50,13 @@ def settle_demo_week(*, closed_window: OrderWindow, now: datetime) -> None:
         owes = ledger.owed(order)  # the one rule of what an order owes
         if order.status == Order.Status.LOCKED or order is demo_order:
             order.payment_method = "card"
-            payments.append(
-                Payment(
-                    order=order,
-                    method=Payment.Method.CARD,
-                    kind=Payment.Kind.HOLD,
-                    status=Payment.Status.CAPTURED,
-                    amount_authorized=owes,
-                    amount_requested=owes,
-                    amount_captured=owes,
-                )
-            )
+            # A card hold captured at close.
+            payments.append(factories.PaymentFactory.build(order=order, amount=owes))
         else:
             order.payment_method = "at_pickup"
             payments.append(
-                Payment(
-                    order=order,
-                    method=Payment.Method.AT_PICKUP,
-                    kind=Payment.Kind.CASH,
-                    status=Payment.Status.COLLECTED,
-                    amount_captured=owes,
-                    recorded_by=coordinator,
+                factories.PaymentFactory.build(
+                    order=order, cash=True, amount=owes, recorded_by=coordinator
                 )
             )
     Payment.objects.bulk_create(payments)
@@ -84,34 +68,9 @@ def settle_demo_week(*, closed_window: OrderWindow, now: datetime) -> None:
             reason="Pas venu chercher sa commande (paiement à la cueillette).",
             now=now,
         )
-    services.settle_window(window_id=closed_window.pk, by=coordinator, now=now)
-
-
-def _make_sure_a_demo_farm_sold(window: OrderWindow, order: Order, farm_ids: list[int]) -> None:
-    """The demo farmer's first farm sells at least one unit last week."""
-    if (
-        not farm_ids
-        or OrderLine.objects.filter(
-            order__window=window, offer__product__farm_id=farm_ids[0]
-        ).exists()
-    ):
-        return
-    offer = (
-        Offer.objects.filter(window=window, product__farm_id=farm_ids[0], remaining__gt=0)
-        .select_related("product")
-        .order_by("pk")
-        .first()
-    )
-    if offer is None:
-        return
-    OrderLine.objects.create(
-        order=order,
-        offer=offer,
-        quantity=1,
-        unit_price=offer.price,
-        tax_class=offer.product.tax_class,
-    )
-    Offer.objects.filter(pk=offer.pk).update(remaining=F("remaining") - 1)
+    settled = services.settle_window(window_id=closed_window.pk, by=coordinator, now=now)
+    # Seeding is not a request: write the statements now, so they are there at once.
+    services.statements_render(settlement_id=settled.settlement.pk)
 
 
 def _short_one_unit(orders: list[Order], farm_ids: list[int]) -> None:

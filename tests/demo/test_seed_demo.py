@@ -1,0 +1,69 @@
+"""seed_demo: the same co-op at every run, its stock taken by the market's services."""
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from accounts.models import User
+from orders.models import Offer, Order, OrderLine, OrderWindow
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options: object) -> str:
+    out = StringIO()
+    call_command("seed_demo", farms=6, customers=8, orders=8, stdout=out, **options)
+    return out.getvalue()
+
+
+def snapshot() -> tuple[list[Any], list[Any]]:
+    people = list(
+        User.objects.order_by("email").values_list("email", "first_name", "last_name", "phone")
+    )
+    lines = list(
+        OrderLine.objects.order_by(
+            "order__customer__email", "offer__window__pickup_date", "offer__product__name"
+        ).values_list(
+            "order__customer__email",
+            "order__status",
+            "offer__product__farm__slug",
+            "offer__product__name",
+            "quantity",
+            "unit_price",
+        )
+    )
+    return people, lines
+
+
+def test_every_offer_lost_exactly_the_units_its_lines_hold() -> None:
+    seed()
+    offers = Offer.objects.annotate(units=Sum("lines__quantity"))
+    assert offers.exists()
+    for offer in offers:
+        assert offer.remaining == offer.quantity - (offer.units or 0), offer
+    current = OrderWindow.objects.get(status=OrderWindow.Status.OPEN)
+    confirmed = Order.objects.filter(window=current)
+    assert confirmed.count() == 8
+    assert set(confirmed.values_list("status", flat=True)) == {Order.Status.CONFIRMED}
+    assert not confirmed.filter(pickup_point=None).exists()
+    last = OrderWindow.objects.get(status=OrderWindow.Status.CLOSED)
+    assert set(Order.objects.filter(window=last).values_list("status", flat=True)) <= {
+        Order.Status.LOCKED,
+        Order.Status.PICKED_UP,
+        Order.Status.NOT_COLLECTED,
+    }
+
+
+def test_the_same_co_op_at_every_run() -> None:
+    first_output = seed()
+    first = snapshot()
+    assert "Demo co-op seeded" in first_output
+    seed(reset=True)
+    assert snapshot() == first
+    # The generated people have Faker's French (Canada) names, phones in the 555 exchange.
+    customer = User.objects.filter(email__endswith="@demo.coop").exclude(first_name="").last()
+    assert customer is not None
+    assert " 555-" in customer.phone
