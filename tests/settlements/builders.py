@@ -1,14 +1,14 @@
 """Weeks to settle, built fast with bulk_create: a closed window whose pickup day has
-passed, farms with products and offers, orders with lines, shortages and payments."""
+passed, farms with products and offers, orders with lines, shortages and payments.
+Rows come from the shared factories (`demo.factories`), built then bulk-inserted."""
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
-from django.utils import timezone
+import factory
 
-from accounts.models import User
+from demo import factories as f
 from farms.models import Category, Farm, Product, TaxClass, Unit
 from orders import pricing
 from orders.models import Offer, Order, OrderLine, OrderWindow, Payment, Refund
@@ -18,13 +18,7 @@ OWING = (Order.Status.LOCKED, Order.Status.PICKED_UP, Order.Status.NOT_COLLECTED
 
 
 def closed_window(*, days_ago: int = 4) -> OrderWindow:
-    now = timezone.now()
-    return OrderWindow.objects.create(
-        opens_at=now - timedelta(days=days_ago + 6),
-        closes_at=now - timedelta(days=days_ago + 2),
-        pickup_date=timezone.localdate() - timedelta(days=days_ago),
-        status=OrderWindow.Status.CLOSED,
-    )
+    return f.OrderWindowFactory.create(closed=True, days_ago=days_ago)
 
 
 def owes(lines: list[OrderLine]) -> Decimal:
@@ -38,45 +32,21 @@ def original_total(lines: list[OrderLine]) -> Decimal:
 
 
 def pay_card(order: Order, amount: Decimal, *, refunded: Decimal = Decimal("0.00")) -> Payment:
-    payment = Payment.objects.create(
-        order=order,
-        method=Payment.Method.CARD,
-        kind=Payment.Kind.HOLD,
-        status=Payment.Status.CAPTURED,
-        amount_authorized=amount,
-        amount_requested=amount,
-        amount_captured=amount,
-        amount_refunded=refunded,
-    )
+    """A card hold of `amount` captured at close; `refunded` of it given back (a
+    shortage refund Stripe made)."""
+    payment = f.PaymentFactory.create(order=order, amount=amount, amount_refunded=refunded)
     if refunded:
-        Refund.objects.create(
-            payment=payment,
-            amount=refunded,
-            reason=Refund.Reason.SHORTAGE,
-            status=Refund.Status.SUCCEEDED,
-        )
+        f.RefundFactory.create(payment=payment)
     return payment
 
 
 def pay_cash(order: Order, amount: Decimal) -> Payment:
-    return Payment.objects.create(
-        order=order,
-        method=Payment.Method.AT_PICKUP,
-        kind=Payment.Kind.CASH,
-        status=Payment.Status.COLLECTED,
-        amount_captured=amount,
-    )
+    return f.PaymentFactory.create(order=order, cash=True, amount=amount)
 
 
 def add_line(order: Order, offer: Offer, quantity: int, *, shortage: int = 0) -> OrderLine:
-    return OrderLine.objects.create(
-        order=order,
-        offer=offer,
-        quantity=quantity,
-        unit_price=offer.price,
-        tax_class=offer.product.tax_class,
-        shortage=shortage,
-    )
+    """A line as given (no stock is taken)."""
+    return f.OrderLineFactory.create(order=order, offer=offer, quantity=quantity, shortage=shortage)
 
 
 @dataclass
@@ -103,25 +73,30 @@ def generated_week(*, orders: int = 1000, farms: int = 12, seed: int = 8) -> Gen
         for i in range(farms)
     ]
     products = Product.objects.bulk_create(
-        Product(
+        f.ProductFactory.build(
             farm=farm,
             name=f"Produit {farm.pk}-{j}",
             category=Category.VEGETABLES,
             unit=Unit.EACH,
             price=Decimal(rng.randint(1, 3000)) / 100,
             tax_class=TaxClass.TAXABLE if rng.random() < 0.3 else TaxClass.ZERO_RATED,
+            default_quantity=0,
         )
         for farm in farm_objs
         for j in range(6)
     )
     offers = Offer.objects.bulk_create(
-        Offer(window=window, product=p, quantity=100_000, remaining=50_000, price=p.price)
+        f.OfferFactory.build(window=window, product=p, quantity=100_000, remaining=50_000)
         for p in products
     )
-    for offer, product in zip(offers, products, strict=True):
-        offer.product = product
-    customers = User.objects.bulk_create(
-        User(email=f"client{seed}-{i}@example.org", password="!") for i in range(orders)
+    customers = f.create_users(
+        f.UserFactory.build(
+            email=f"client{seed}-{i}@example.org",
+            password=factory.Transformer.Force("!"),  # unusable, and not hashed
+            email_address=None,
+            **factories.NO_NAME,
+        )
+        for i in range(orders)
     )
     kinds = ["cancelled"] * 8 + ["card"] * 50 + ["cash"] * 30 + ["not_collected"] * 7
     kinds += ["declined"] * 5
@@ -134,7 +109,7 @@ def generated_week(*, orders: int = 1000, farms: int = 12, seed: int = 8) -> Gen
         "declined": Order.Status.NOT_COLLECTED,
     }
     order_objs = Order.objects.bulk_create(
-        Order(
+        f.OrderFactory.build(
             window=window,
             customer=customer,
             status=status_of[kind],
@@ -149,16 +124,7 @@ def generated_week(*, orders: int = 1000, farms: int = 12, seed: int = 8) -> Gen
         for offer in chosen:
             quantity = rng.randint(1, 4)
             shortage = rng.randint(1, quantity) if rng.random() < 0.08 else 0
-            lines[order.pk].append(
-                OrderLine(
-                    order=order,
-                    offer=offer,
-                    quantity=quantity,
-                    unit_price=offer.price,
-                    tax_class=offer.product.tax_class,
-                    shortage=shortage,
-                )
-            )
+            lines[order.pk].append(f.order_line(order, offer, quantity, shortage=shortage))
     OrderLine.objects.bulk_create(ln for order_lines in lines.values() for ln in order_lines)
 
     payments: list[Payment] = []
@@ -187,39 +153,16 @@ def generated_week(*, orders: int = 1000, farms: int = 12, seed: int = 8) -> Gen
                     payments[-2].amount_refunded = charged - due - refund
                     refunds.append((len(payments) - 2, charged - due - refund))
         elif kind == "cash":
-            payments.append(
-                Payment(
-                    order=order,
-                    method=Payment.Method.AT_PICKUP,
-                    kind=Payment.Kind.CASH,
-                    status=Payment.Status.COLLECTED,
-                    amount_captured=due,
-                )
-            )
+            payments.append(f.PaymentFactory.build(order=order, cash=True, amount=due))
         elif kind == "declined":
-            payments.append(
-                Payment(
-                    order=order,
-                    method=Payment.Method.CARD,
-                    kind=Payment.Kind.CHARGE,
-                    status=Payment.Status.DECLINED,
-                    amount_requested=due,
-                )
-            )
+            payments.append(f.PaymentFactory.build(order=order, declined=True, amount=due))
             if due:
                 week.unpaid.append(order.pk)
         elif kind == "not_collected" and due:
             week.unpaid.append(order.pk)
     Payment.objects.bulk_create(payments)
     Refund.objects.bulk_create(
-        Refund(
-            payment=payments[i],
-            amount=amount,
-            reason=Refund.Reason.SHORTAGE,
-            status=Refund.Status.SUCCEEDED,
-        )
-        for i, amount in refunds
-        if amount
+        f.RefundFactory.build(payment=payments[i], amount=amount) for i, amount in refunds if amount
     )
     return week
 
@@ -231,16 +174,7 @@ def _card(
     refunded: Decimal = Decimal("0.00"),
     kind: str = Payment.Kind.HOLD,
 ) -> Payment:
-    return Payment(
-        order=order,
-        method=Payment.Method.CARD,
-        kind=kind,
-        status=Payment.Status.CAPTURED,
-        amount_authorized=amount,
-        amount_requested=amount,
-        amount_captured=amount,
-        amount_refunded=refunded,
-    )
+    return f.PaymentFactory.build(order=order, kind=kind, amount=amount, amount_refunded=refunded)
 
 
 def names(number: int, text: str) -> bool:
