@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import UndeliveredEmail, User
 
 
 @admin.register(User)
@@ -20,3 +20,9 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(UndeliveredEmail)
+class UndeliveredEmailAdmin(admin.ModelAdmin):
+    list_display = ("failed_at", "to", "subject", "error")
+    search_fields = ("to", "subject")

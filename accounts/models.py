@@ -66,3 +66,21 @@ class User(AbstractUser):
     @cached_property
     def is_farmer(self) -> bool:
         return self.is_active and self.farm_memberships.exists()
+
+
+class UndeliveredEmail(models.Model):
+    """An email the mail server kept refusing after every retry: coordinators see it
+    (to send it another way, or fix the address)."""
+
+    to = models.CharField(_("to"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=300)
+    error = models.CharField(_("error"), max_length=300)
+    failed_at = models.DateTimeField(_("failed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("undelivered email")
+        verbose_name_plural = _("undelivered emails")
+        ordering = ("-failed_at",)
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"

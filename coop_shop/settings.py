@@ -182,6 +182,8 @@ LANGUAGE_CODE = "fr-ca"
 LANGUAGES = [("fr-ca", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "coop_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"  # Secure too once DEBUG is off (below)
+LANGUAGE_COOKIE_HTTPONLY = True  # no script of ours reads it
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True
@@ -205,23 +207,28 @@ STORAGES = {
 }
 
 # Email: printed to the console in development; SMTP from EMAIL_* variables in production.
-MAILERS: dict[str, dict[str, Any]]
+# `default` queues each message for a Celery task (a request never waits on, nor fails
+# with, the mail server); `deliver` is the real server, used by that task and by the
+# jobs that already run in the worker with their own retries (farm lists, payment links).
+DELIVERY: dict[str, Any]
 if env_bool("EMAIL_CONSOLE", DEBUG):
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    DELIVERY = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 else:
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": os.environ.get("EMAIL_HOST", "localhost"),
-                "port": int(os.environ.get("EMAIL_PORT", "587")),
-                "username": os.environ.get("EMAIL_HOST_USER", ""),
-                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
-                "timeout": 20,
-            },
-        }
+    DELIVERY = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "587")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+            "timeout": 20,
+        },
     }
+MAILERS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "accounts.mail.QueuedEmailBackend"},
+    "deliver": DELIVERY,
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coopérative <commandes@coop.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

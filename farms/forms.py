@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from . import photos
 from .models import Farm, Product, Unit
 from .services import FarmProfileData, ProductData
 from .validators import PHOTO_CONTENT_TYPES, photo_filename, photo_format
@@ -16,7 +17,8 @@ from .validators import PHOTO_CONTENT_TYPES, photo_filename, photo_format
 
 class PhotoField(forms.FileField):
     """An optional photo, judged by its content (farms.validators): JPEG, PNG or WebP,
-    5 MB at most. The stored name gets the extension of what the file really is."""
+    5 MB at most. The stored name gets the extension of what the file really is, and
+    the file is drawn again (farms.photos): no trailing data, no EXIF, upright."""
 
     widget = forms.FileInput
 
@@ -37,8 +39,7 @@ class PhotoField(forms.FileField):
             return None
         image_format = photo_format(file)  # the size first, then the content
         file.name = photo_filename(file.name or "", image_format)
-        file.content_type = PHOTO_CONTENT_TYPES[image_format]
-        return file
+        return photos.reencoded(file, image_format)  # never stored as sent
 
 
 class PriceField(forms.DecimalField):

@@ -50,12 +50,14 @@ class Farm(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     region = models.CharField(_("region"), max_length=40, choices=Region.choices)
     town = models.CharField(_("town"), max_length=80, blank=True)
-    description = models.TextField(_("description"), blank=True)
-    practices = models.TextField(_("practices"), blank=True)
+    # Limits on free text: a public page stays light (a 2 MB description was once saved).
+    description = models.TextField(_("description"), max_length=3000, blank=True)
+    practices = models.TextField(_("practices"), max_length=2000, blank=True)
     certifications = models.ManyToManyField(
         Certification, verbose_name=_("certifications"), blank=True, related_name="farms"
     )
     photo = models.ImageField(_("photo"), upload_to="farms/", blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="farms/thumbs/", blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -157,7 +159,7 @@ class Product(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=1000, blank=True)
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.EACH)
     package_size = models.CharField(
         _("package size"),
@@ -175,6 +177,7 @@ class Product(models.Model):
         _("tax class"), max_length=10, choices=TaxClass.choices, default=TaxClass.ZERO_RATED
     )
     photo = models.ImageField(_("photo"), upload_to="products/", blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="products/thumbs/", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     default_quantity = models.PositiveIntegerField(_("default weekly quantity"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -12,6 +12,7 @@ from functools import partial
 from django.core.files import File
 from django.db import IntegrityError, transaction
 
+from . import photos
 from .errors import ProductAlreadyExists
 from .models import Certification, Farm, Product, Unit
 
@@ -60,9 +61,9 @@ def farm_update_profile(
     for field, value in values.items():
         setattr(farm, field, value)
     replaced = _set_photo(farm, photo=photo, remove=remove_photo)
-    farm.save(update_fields=[*values, "photo"])
+    farm.save(update_fields=[*values, "photo", "thumbnail"])
     farm.certifications.set(certifications)
-    _delete_file_after_commit(farm, replaced)
+    _delete_files_after_commit(farm, replaced)
     return farm
 
 
@@ -70,8 +71,7 @@ def farm_update_profile(
 def product_create(*, farm: Farm, data: ProductData, photo: File | None = None) -> Product:
     """Add a product to the farm's catalogue; ProductAlreadyExists if it has it already."""
     product = Product(farm=farm, **asdict(_normalized(data)))
-    if photo is not None:
-        product.photo = photo  # type: ignore[assignment]  # stored by save()
+    _set_photo(product, photo=photo, remove=False)
     _save_unique(product)
     return product
 
@@ -92,7 +92,7 @@ def product_update(
         setattr(saved, field, value)
     replaced = _set_photo(saved, photo=photo, remove=remove_photo)
     _save_unique(saved)
-    _delete_file_after_commit(saved, replaced)
+    _delete_files_after_commit(saved, replaced)
     return saved
 
 
@@ -130,20 +130,22 @@ def _save_unique(product: Product) -> None:
         raise
 
 
-def _set_photo(instance: Farm | Product, *, photo: File | None, remove: bool) -> str:
-    """Put the new photo (or none) on the instance; the name of the file it replaces,
-    to delete once the change is committed ("" when nothing is replaced)."""
-    current = instance.photo.name or ""
+def _set_photo(instance: Farm | Product, *, photo: File | None, remove: bool) -> list[str]:
+    """Put the new photo (with its thumbnail), or none, on the instance; the names of
+    the files it replaces, to delete once the change is committed."""
+    current = [name for name in (instance.photo.name, instance.thumbnail.name) if name]
     if photo is not None:
         instance.photo = photo  # type: ignore[assignment]  # stored by save()
+        instance.thumbnail = photos.thumbnail(photo)  # type: ignore[arg-type,assignment]
     elif remove:
         instance.photo = ""  # type: ignore[assignment]
+        instance.thumbnail = ""  # type: ignore[assignment]
     else:
-        return ""
+        return []
     return current
 
 
-def _delete_file_after_commit(instance: Farm | Product, name: str) -> None:
-    if name:
-        storage = instance.photo.storage
+def _delete_files_after_commit(instance: Farm | Product, names: list[str]) -> None:
+    storage = instance.photo.storage
+    for name in names:
         transaction.on_commit(partial(storage.delete, name))

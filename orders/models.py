@@ -224,7 +224,7 @@ class PickupPoint(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     address = models.CharField(_("address"), max_length=200)
     city = models.CharField(_("city"), max_length=80)
-    instructions = models.TextField(_("instructions"), blank=True)
+    instructions = models.TextField(_("instructions"), max_length=1000, blank=True)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
     is_active = models.BooleanField(_("active"), default=True)

@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.mail import DELIVER
 from farms.models import Farm
 from orders import selectors, services
 from orders.basket import basket_give_back_all
@@ -329,7 +330,7 @@ def _send_farm_email(*, window: OrderWindow, farm: object, document: PickupDocum
         for file, mimetype in ((document.pdf, "application/pdf"), (document.csv, "text/csv")):
             with file.open("rb") as handle:
                 message.attach(os.path.basename(file.name or ""), handle.read(), mimetype)
-    message.send()
+    message.send(using=DELIVER)  # the close keeps its own retries (FarmNotice)
 
 
 def _has_orders(window: OrderWindow, farm_id: int) -> bool:

@@ -3,6 +3,7 @@ progress, lists and sheets, pickup marks, shortages and cancellations after clos
 a farm's members (404 for others), the farm's pickup list."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.models import UndeliveredEmail
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 from common.errors import DomainError
 from common.files import serve
@@ -40,6 +42,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "current_figures": selectors.window_figures(window=current) if current else None,
             "windows": selectors.windows_with_counts(now=now),
             "now": now,
+            "undelivered": UndeliveredEmail.objects.filter(failed_at__gte=now - timedelta(days=14))[
+                :20
+            ],
         },
     )
 

@@ -1,6 +1,8 @@
 """Every user-visible string is translatable, and French is complete."""
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,32 @@ def test_french_is_the_default_and_english_is_one_click_away(client) -> None:
     page = client.get("/").content.decode()
     assert '<html lang="en">' in page
     assert "Our farms" in page
+
+
+def test_the_language_cookie_is_samesite_lax_and_out_of_scripts_reach(client) -> None:
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    cookie = response.cookies["coop_language"]
+    assert (cookie["samesite"], cookie["httponly"]) == ("Lax", True)
+
+
+def test_the_language_cookie_is_secure_when_debug_is_off() -> None:
+    """Read from the production settings module itself (DEBUG=0), as deployed."""
+    out = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import django, os; django.setup(); from django.conf import settings as s; "
+            "print(s.LANGUAGE_COOKIE_SECURE, s.LANGUAGE_COOKIE_SAMESITE)",
+        ],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+            "DJANGO_SETTINGS_MODULE": "coop_shop.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 60,
+            "ALLOWED_HOSTS": "coop.example",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out == ["True", "Lax"]

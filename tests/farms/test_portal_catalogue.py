@@ -575,3 +575,80 @@ def test_a_profile_photo_is_checked_too(farmer_client: Client, farm: Farm) -> No
     assert error_codes(response, "photo") == ["photo_type"]
     farm.refresh_from_db()
     assert farm.name == "Ferme du Rang Double"
+
+
+@pytest.mark.parametrize(("field", "limit"), [("description", 3000), ("practices", 2000)])
+def test_free_text_has_a_limit_and_a_refusal_keeps_what_was_saved(
+    farmer_client: Client, farm: Farm, field: str, limit: int
+) -> None:
+    """The hostile probe saved a 2 MB description; the profile page then weighed 2 MB."""
+    Farm.objects.filter(pk=farm.pk).update(**{field: "Déjà enregistré."})
+    response = farmer_client.post(
+        reverse("farms:profile", args=[farm.slug]),
+        profile_post(**{field: "é" * (limit + 1)}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422
+    assert error_codes(response, field) == ["max_length"]
+    assert f"at most {limit} characters" in response.content.decode()
+    farm.refresh_from_db()
+    assert getattr(farm, field) == "Déjà enregistré."
+    ok = farmer_client.post(
+        reverse("farms:profile", args=[farm.slug]), profile_post(**{field: "é" * limit})
+    )
+    assert ok.status_code == 302
+
+
+def test_a_product_description_has_a_limit(farmer_client: Client, farm: Farm) -> None:
+    response = farmer_client.post(
+        reverse("farms:product_create", args=[farm.slug]),
+        product_post(description="x" * 1001),
+        HTTP_ACCEPT_LANGUAGE="fr-ca",
+    )
+    assert response.status_code == 422
+    assert error_codes(response, "description") == ["max_length"]
+    assert "au plus 1000 caractères" in response.content.decode()
+    assert not farm.products.exists()
+
+
+def _jpeg_with_gps(size: tuple[int, int] = (2400, 1200)) -> bytes:
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (45.0, 30.0, 0.0), 3: "W", 4: (73.0, 35.0, 0.0)}  # GPS
+    exif[0x0112] = 6  # orientation: the phone was held sideways
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 60, 40)).save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_a_photo_is_stored_redrawn_without_its_trailer_or_gps(
+    farmer_client: Client, farm: Farm
+) -> None:
+    """The probe's PNG with HTML appended was stored as sent, and a photo's EXIF (GPS
+    position) was kept: both are gone, the photo is upright and fits 1600 px."""
+    trailer = b"<html><script>alert(1)</script></html>"
+    response = farmer_client.post(
+        reverse("farms:product_create", args=[farm.slug]),
+        product_post(photo=upload("tomates.png", image_bytes("PNG") + trailer)),
+    )
+    assert response.status_code == 302
+    product = farm.products.get()
+    with product.photo.open("rb") as stored:
+        assert b"<html" not in stored.read()
+    with Image.open(product.thumbnail.path) as thumb:
+        assert thumb.format == "WEBP"
+        assert max(thumb.size) <= 400
+
+    sent = _jpeg_with_gps()
+    with Image.open(io.BytesIO(sent)) as original:
+        assert original.getexif().get_ifd(0x8825)  # the phone's GPS position is there
+    response = farmer_client.post(
+        reverse("farms:profile", args=[farm.slug]),
+        profile_post(photo=upload("ferme.jpg", sent, "image/jpeg")),
+    )
+    assert response.status_code == 302
+    farm.refresh_from_db()
+    with Image.open(farm.photo.path) as photo:
+        assert photo.format == "JPEG"
+        assert not photo.getexif()  # no GPS, no orientation tag: drawn upright instead
+        assert photo.size == (800, 1600)  # 1200 × 2400 turned upright, fitted in 1600
+    assert str(farm.thumbnail.name).endswith("-thumb.webp")
