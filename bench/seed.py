@@ -4,6 +4,10 @@ DATABASE_URL is set: a database named coop_bench_seed is created and dropped).
     .venv/bin/python bench/seed.py --farms 40 --customers 1000 --orders 1000
 
 Prints: farms=.. products=.. offers=.. orders=.. lines=.. seconds=..
+
+The orders take their stock through the market's services, line by line (about 3 ms a
+line on SQLite): 1000 orders, some 5100 lines, take about 15 s; farms, people and
+offers are bulk-inserted and take about a second.
 """
 
 import argparse
