@@ -31,7 +31,13 @@ run: $(VENV)/.installed
 	@$(PY) manage.py seed_demo
 	@$(PY) -m coop_shop.devrun
 
-test: $(VENV)/.installed-dev
+# axe-core for the accessibility journeys, pinned by package-lock.json (npm's registry).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the accessibility journeys will be skipped (CI requires them)."; fi
+
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
