@@ -59,7 +59,7 @@ def data_to_message(data: dict[str, Any]) -> EmailMultiAlternatives:
 
 
 def _enqueue(data: dict[str, Any]) -> None:
-    current_app.tasks["accounts.tasks.send_email"].delay(data)
+    current_app.send_task("accounts.tasks.send_email", args=[data])
 
 
 class QueuedEmailBackend(BaseEmailBackend):

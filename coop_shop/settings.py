@@ -234,7 +234,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: the filesystem transport under var/ unless CELERY_BROKER_URL says otherwise.
 CELERY_FS_DIR = Path(os.environ.get("CELERY_FS_DIR", VAR_DIR / "celery"))
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://localhost/"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     {
         "data_folder_in": str(CELERY_FS_DIR / "queue"),

@@ -9,5 +9,5 @@ def refund_after_commit(order_id: int, reason: str) -> None:
     """Once this transaction commits, refund what the order received beyond what it
     owes (idempotent: a second refund task finds nothing left to give back)."""
     transaction.on_commit(
-        lambda: current_app.tasks["orders.tasks.refund_order"].delay(order_id, reason)
+        lambda: current_app.send_task("orders.tasks.refund_order", args=[order_id, reason])
     )

@@ -13,4 +13,6 @@ def documents_rebuild_after_commit(window_id: int) -> None:
     « rebuilding »), and rebuild them once this transaction commits, outside any lock.
     Until then the downloads serve the last complete files."""
     OrderWindow.objects.filter(pk=window_id).update(documents_wanted_at=timezone.now())
-    transaction.on_commit(lambda: current_app.tasks["orders.tasks.rebuild_lists"].delay(window_id))
+    transaction.on_commit(
+        lambda: current_app.send_task("orders.tasks.rebuild_lists", args=[window_id])
+    )

@@ -8,5 +8,5 @@ from django.db import transaction
 def statements_render_after_commit(settlement_id: int) -> None:
     """Once the settlement commits, write its farms' statements (PDF and CSV)."""
     transaction.on_commit(
-        lambda: current_app.tasks["settlements.tasks.render_statements"].delay(settlement_id)
+        lambda: current_app.send_task("settlements.tasks.render_statements", args=[settlement_id])
     )

@@ -36,6 +36,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         STATIC_ROOT=str(tmp_path / "static"),
     )
     env.pop("CELERY_BROKER_URL", None)  # the filesystem broker, in tmp_path
+    env.pop("CELERY_FS_DIR", None)  # ... under VAR_DIR, where the beat test looks
     for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run(  # noqa: S603
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=180

@@ -67,3 +67,32 @@ def test_the_same_co_op_at_every_run() -> None:
     customer = User.objects.filter(email__endswith="@demo.coop").exclude(first_name="").last()
     assert customer is not None
     assert " 555-" in customer.phone
+
+
+def test_seed_demo_runs_in_a_fresh_process_as_make_run_calls_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A management command imports no task module: what it queues after commit (the
+    demo week's statements) goes by task name, and nothing is printed on stderr."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_ALLOW"))}
+    env.pop("CELERY_BROKER_URL", None)
+    env.pop("CELERY_FS_DIR", None)
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", VAR_DIR=str(tmp_path / "var"))
+    for command in (["migrate", "--noinput", "-v0"], ["seed_demo", "--farms", "4"]):
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *command],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+    assert "Demo co-op seeded" in done.stdout
+    assert list((tmp_path / "var" / "celery" / "queue").iterdir())  # the statements task

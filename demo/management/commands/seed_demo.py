@@ -27,7 +27,6 @@ from typing import Any
 import factory
 import factory.random
 from allauth.account.models import EmailAddress
-from celery import current_app
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -128,9 +127,6 @@ class Command(BaseCommand):
         if customers < 0 or orders < 0:
             raise CommandError("--customers and --orders cannot be negative.")
 
-        # Settling last week queues its statements by task name after commit: register
-        # the tasks, which a management command does not import (a worker, a view does).
-        current_app.loader.import_default_modules()
         started = clock.perf_counter()
         with transaction.atomic():
             if options["reset"]:
