@@ -154,7 +154,10 @@ ACCOUNT_RATE_LIMITS = {
 # Rate limits count in the cache: it must be shared by every web worker (Redis in
 # production), and the client's address must be read behind the TLS proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-ACCOUNT_EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Coop] ")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = os.environ.get(
+    "EMAIL_SUBJECT_PREFIX", f"[{os.environ.get('COOP_NAME', 'Coop des Champs')}] "
+)
+ACCOUNT_ADAPTER = "accounts.adapter.CoopAccountAdapter"  # emails in the co-op's name
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
 # Caches. `default`: the login rate limits (and anything that must be shared by every
@@ -229,7 +232,11 @@ MAILERS: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "accounts.mail.QueuedEmailBackend"},
     "deliver": DELIVERY,
 }
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coopérative <commandes@coop.example>")
+# The sender people see: the co-op's name, unless DEFAULT_FROM_EMAIL says otherwise.
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL",
+    f"{os.environ.get('COOP_NAME', 'Coop des Champs')} <commandes@coop.example>",
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: the filesystem transport under var/ unless CELERY_BROKER_URL says otherwise.

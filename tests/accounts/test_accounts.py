@@ -133,3 +133,27 @@ def test_allauth_pages_use_the_site_layout_in_both_languages(client) -> None:
     en = client.get(reverse("account_login")).content.decode()
     assert 'class="site-header"' in en
     assert "Sign In" in en
+
+
+def test_the_verification_email_speaks_in_the_co_ops_name(client, settings) -> None:  # type: ignore[no-untyped-def]
+    """Not « Bonjour, c'est 127.0.0.1:8801 ! » from « Coopérative »: the co-op's name,
+    its address (COOP_BASE_URL) and its sender (DEFAULT_FROM_EMAIL)."""
+    settings.COOP_NAME = "Coop du Fleuve"
+    settings.COOP_BASE_URL = "https://commandes.coopdufleuve.example"
+    settings.DEFAULT_FROM_EMAIL = "Coop du Fleuve <commandes@coopdufleuve.example>"
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "lea@example.org",
+            "password1": "une-phrase-assez-longue",
+            "password2": "une-phrase-assez-longue",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr-ca",
+        HTTP_HOST="127.0.0.1",
+    )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.from_email == "Coop du Fleuve <commandes@coopdufleuve.example>"
+    assert "Coop du Fleuve" in message.body
+    assert "commandes.coopdufleuve.example" in message.body
+    assert "Coop du Fleuve" in message.body.splitlines()[0]  # the greeting names the co-op
