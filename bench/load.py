@@ -257,7 +257,7 @@ def main() -> int:
                 workers=args.workers,
                 log_path=tmp / "gunicorn.log",
             ) as server:
-                server.wait_ready("/healthz")
+                server.wait_ready("/livez")
                 log(f"gunicorn ({args.workers} sync workers) on 127.0.0.1:{server.port}")
                 login_started = time.perf_counter()
                 maybe_clients, warmup = log_in_all(server, emails, args.login_seconds, args.workers)

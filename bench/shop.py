@@ -307,7 +307,7 @@ def main() -> int:
                 workers=args.workers,
                 log_path=tmp / "gunicorn-shop.log",
             ) as server:
-                server.wait_ready("/healthz")
+                server.wait_ready("/livez")
                 shopper = logged_in(server.port, people.shopper)
                 page = shopper.get("/shop/")
                 cards = page.body.count(OFFER_CARD)

@@ -1,12 +1,22 @@
-"""/healthz: can we reach the database and the broker? 200 if both, 503 otherwise."""
+"""Health for monitoring and for the container.
+
+- /healthz (monitoring): 200 when the database and the broker answer, a worker answers
+  a ping, beat has ticked in the last 3 minutes, no window is open past its deadline
+  and no close has stalled; 503 otherwise, with the reasons in `problems`.
+- /livez (the web container's healthcheck): this process serves and reaches the
+  database; a dead worker is no reason to restart the web server.
+"""
 
 import logging
 import os
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from pickup.selectors import machinery_problems
 
 from .celery import app as celery_app
 
@@ -40,11 +50,35 @@ def broker_ok() -> bool:
         return False
 
 
+def worker_ok() -> bool:
+    """Does at least one Celery worker answer a ping within a second?"""
+    try:
+        return bool(celery_app.control.ping(timeout=1.0))
+    except Exception:
+        logger.exception("healthz: worker ping failed")
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": database_ok(), "broker": broker_ok()}
-    status = 200 if all(checks.values()) else 503
+    checks["worker"] = checks["broker"] and worker_ok()
+    problems = [name for name, ok in checks.items() if not ok]
+    if checks["database"]:
+        with translation.override("en"):  # for whoever is on call, in the logs
+            problems += machinery_problems(now=timezone.now())
+    status = 200 if not problems else 503
+    if problems:
+        logger.warning("healthz: %s", "; ".join(problems))
     return JsonResponse(
-        {"status": "ok" if status == 200 else "unavailable", **checks}, status=status
+        {"status": "ok" if status == 200 else "unavailable", **checks, "problems": problems},
+        status=status,
     )
+
+
+@never_cache
+@require_GET
+def livez(request: HttpRequest) -> JsonResponse:
+    ok = database_ok()
+    return JsonResponse({"status": "ok" if ok else "unavailable"}, status=200 if ok else 503)

@@ -281,8 +281,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
-    # /healthz is probed over plain HTTP from inside the deployment.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # /healthz and /livez are probed over plain HTTP from inside the deployment.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 
 LOGGING = {
     "version": 1,

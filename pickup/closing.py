@@ -38,6 +38,7 @@ from orders.models import FarmNotice, Order, OrderWindow, PickupDocument, Pickup
 from payments import collect
 
 from . import documents
+from .models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,11 @@ def _progress(window_id: int, percent: int, step: str) -> None:
     OrderWindow.objects.filter(pk=window_id).update(
         close_progress=percent, close_step=step[:100], close_heartbeat=timezone.now()
     )
+
+
+def heartbeat(*, name: str, now: datetime) -> None:
+    """Record that a periodic process showed life (read by /healthz)."""
+    Heartbeat.objects.update_or_create(name=name, defaults={"at": now})
 
 
 def windows_due_run(*, now: datetime) -> dict[str, list[int]]:

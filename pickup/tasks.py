@@ -18,8 +18,10 @@ from . import closing
 )
 def windows_tick() -> dict[str, list[int]]:
     """Plan the weeks ahead, open the windows whose time has come and close every window
-    past its deadline."""
-    return closing.windows_due_run(now=timezone.now())
+    past its deadline. Its run is beat's heartbeat: /healthz tells when it stops."""
+    now = timezone.now()
+    closing.heartbeat(name="beat", now=now)
+    return closing.windows_due_run(now=now)
 
 
 @shared_task(

@@ -95,8 +95,10 @@ def every(status: Status) -> Row:
 # coordinator), with the objects of farm X / customer A in the URL.
 EXPECT: dict[tuple[str, str], Row] = {
     # --- Monitoring and language switch: public, write nothing.
-    ("healthz", "GET"): every(200),
+    ("healthz", "GET"): every(503),  # public; no worker nor beat runs in this world
     ("healthz", "POST"): every(405),
+    ("livez", "GET"): every(200),
+    ("livez", "POST"): every(405),
     ("set_language", "GET"): every(302),
     ("set_language", "POST"): every(302),  # sets a cookie, nothing in the database
     # --- allauth, a concrete sample (the rest: THIRD_PARTY below).

@@ -92,8 +92,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def test_gunicorn_serves_with_production_settings(gunicorn: str) -> None:
-    status, _, body = get(f"{gunicorn}/healthz")
+    status, _, body = get(f"{gunicorn}/livez")
     assert status == 200, body
+    status, _, body = get(f"{gunicorn}/healthz")  # no worker runs beside this gunicorn
+    assert status == 503, body
+    assert '"worker": false' in body
     # Plain HTTP is sent to HTTPS…
     status, headers, _ = get(f"{gunicorn}/")
     assert status == 301
