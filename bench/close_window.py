@@ -86,7 +86,11 @@ DEFAULT_DB = "coop_bench_close"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 SEED = 2026
 BATCH = 1000
-LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Both mailers in memory: the queued one and the one the close sends farm lists with.
+LOCMEM = {
+    alias: {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    for alias in ("default", "deliver")
+}
 FAKE_STRIPE_KEY = "sk_test_coop_bench"
 STRIPE_VARIABLES = (
     "STRIPE_SECRET_KEY",

@@ -16,6 +16,8 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
+    # The worker logs through Django's LOGGING (JSON lines with the task id), not its own.
+    worker_hijack_root_logger=False,
     timezone="America/Toronto",
     # Windows are rows, not schedules: one tick a minute opens and closes what is due,
     # and gives back the units of idle baskets.

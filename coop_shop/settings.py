@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "coop_shop.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -284,12 +285,41 @@ if not DEBUG:
     # /healthz and /livez are probed over plain HTTP from inside the deployment.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 
+# Logs: one JSON object a line in production (LOG_FORMAT=json, the default without
+# DEBUG), plain text in development; each line carries the request id or the task id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "coop_shop.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "coop_shop.logs.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s %(request_id)s%(task_id)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Error tracking: Sentry, on when SENTRY_DSN is set (no personal data sent).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # The co-op's own rules. Taxes of Québec: TPS 5 %, TVQ 9.975 % on taxable items.
 COOP_NAME = os.environ.get("COOP_NAME", "Coop des Champs")
