@@ -171,4 +171,4 @@ def test_docker_compose_file_is_valid(tmp_path: Path) -> None:
         text=True,
         check=True,
     ).stdout.split()
-    assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat"}
+    assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat", "backup"}
