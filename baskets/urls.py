@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import payment_views, views
+from . import payment_views, privacy_views, views
 
 app_name = "baskets"
 urlpatterns = [
@@ -16,4 +16,9 @@ urlpatterns = [
     path("my/orders/<int:order_id>/cancel/", views.order_cancel, name="order_cancel"),
     path("my/orders/<int:order_id>/pay/", payment_views.order_pay, name="order_pay"),
     path("my/orders/<int:order_id>/paid/", payment_views.order_paid, name="order_paid"),
+    path("privacy/", privacy_views.privacy_page, name="privacy"),
+    path("my/data/", privacy_views.my_data, name="my_data"),
+    path("my/data/export.json", privacy_views.my_data_json, name="my_data_json"),
+    path("my/data/export.zip", privacy_views.my_data_zip, name="my_data_zip"),
+    path("my/data/erase/", privacy_views.account_erase, name="account_erase"),
 ]

@@ -90,6 +90,12 @@ class CoopSettings(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("Kept by the co-op on each farm's sales; a farm may have its own rate."),
     )
+    # Québec's Law 25: the person in charge of personal information, named on the
+    # privacy page.
+    privacy_officer = models.CharField(
+        _("person in charge of personal information"), max_length=120, blank=True
+    )
+    privacy_email = models.EmailField(_("privacy contact email"), blank=True)
 
     class Meta:
         verbose_name = _("co-op settings")

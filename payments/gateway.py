@@ -164,6 +164,19 @@ def customer_create(*, user_id: int, email: str, key: str) -> str:
     return str(customer["id"])
 
 
+def customer_delete(*, customer_id: str) -> None:
+    """Delete a Stripe customer and its saved cards (an erased account). A customer
+    Stripe no longer has counts as deleted."""
+    try:
+        _client().v1.customers.delete(customer_id)
+    except stripe.InvalidRequestError as error:
+        if error.code == "resource_missing":
+            return
+        raise _fail(error) from error
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+
+
 def checkout_create(
     *,
     key: str,

@@ -5,6 +5,13 @@ from celery import current_app
 from django.db import transaction
 
 
+def stripe_customer_delete_after_commit(customer_id: str) -> None:
+    """Once this transaction commits, delete the customer at Stripe (an erased account)."""
+    transaction.on_commit(
+        lambda: current_app.send_task("payments.tasks.delete_stripe_customer", args=[customer_id])
+    )
+
+
 def refund_after_commit(order_id: int, reason: str) -> None:
     """Once this transaction commits, refund what the order received beyond what it
     owes (idempotent: a second refund task finds nothing left to give back)."""

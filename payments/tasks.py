@@ -36,6 +36,18 @@ def retry_refunds() -> int:
 
 
 @shared_task(
+    name="payments.tasks.delete_stripe_customer",
+    acks_late=True,
+    autoretry_for=(OperationalError, gateway.GatewayError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def delete_stripe_customer(customer_id: str) -> None:
+    """Delete an erased customer at Stripe, with their saved cards (safe to run twice)."""
+    gateway.customer_delete(customer_id=customer_id)
+
+
+@shared_task(
     name="orders.tasks.handle_stripe_event",
     acks_late=True,
     autoretry_for=(OperationalError, gateway.GatewayError),

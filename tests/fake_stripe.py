@@ -420,6 +420,7 @@ class FakeStripe:
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., JSON]]] = [
             ("POST", re.compile(r"/v1/customers"), self._create_customer),
             ("GET", re.compile(r"/v1/customers/([^/]+)"), self._get_customer),
+            ("DELETE", re.compile(r"/v1/customers/([^/]+)"), self._delete_customer),
             ("POST", re.compile(r"/v1/checkout/sessions"), self._create_session),
             ("GET", re.compile(r"/v1/checkout/sessions/([^/]+)"), self._get_session),
             ("POST", re.compile(r"/v1/checkout/sessions/([^/]+)/expire"), self._expire_session),
@@ -812,6 +813,12 @@ class FakeStripe:
         if customer_id not in self._customers:
             raise _missing("customer", customer_id, param="id")
         return self._expand(self._customers[customer_id], params)
+
+    def _delete_customer(self, params: JSON, customer_id: str) -> JSON:
+        """Stripe deletes the customer and its saved cards for good."""
+        if self._customers.pop(customer_id, None) is None:
+            raise _missing("customer", customer_id, param="id")
+        return {"id": customer_id, "object": "customer", "deleted": True}
 
     def _create_session(self, params: JSON) -> JSON:
         mode = _required_str(params, "mode")

@@ -216,6 +216,18 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("baskets:order_pay", "POST"): (LOGIN, 302, 404, 404, 404, 404),
     ("baskets:order_paid", "GET"): (LOGIN, 302, 404, 404, 404, 404),
     ("baskets:order_paid", "POST"): every(405),
+    # Law 25: the privacy page is public; one's own data, for oneself only (no id in
+    # the URL); erasing asks for one's password (none sent here: 422, nothing erased).
+    ("baskets:privacy", "GET"): every(200),
+    ("baskets:privacy", "POST"): every(405),
+    ("baskets:my_data", "GET"): (LOGIN, 200, 200, 200, 200, 200),
+    ("baskets:my_data", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("baskets:my_data_json", "GET"): (LOGIN, 200, 200, 200, 200, 200),
+    ("baskets:my_data_json", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("baskets:my_data_zip", "GET"): (LOGIN, 200, 200, 200, 200, 200),
+    ("baskets:my_data_zip", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("baskets:account_erase", "GET"): every(405),
+    ("baskets:account_erase", "POST"): (LOGIN, 422, 422, 422, 422, 422),
 }
 # fmt: on
 

@@ -16,6 +16,7 @@ PAGES = [
     "/accounts/login/",
     "/accounts/signup/",
     "/accounts/password/reset/",
+    "/privacy/",
 ]
 
 
@@ -81,7 +82,7 @@ def test_signed_in_pages_have_no_wcag_violation(browser, live_server, locale, vi
     current = Order.objects.filter(status="confirmed").order_by("-window__opens_at").first()
     assert current is not None
     roles = {
-        "client@demo.coop": ["/my/orders/", "/shop/"],
+        "client@demo.coop": ["/my/orders/", "/my/data/", "/shop/"],
         "ferme@demo.coop": [],
         "coordination@demo.coop": [
             f"/coordinator/windows/{window_id}/",
