@@ -17,6 +17,7 @@ lines only.
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -172,6 +173,83 @@ def basket_line_set(
             % {"count": granted, "product": offer.product.name}
         )
     return LineResult(offer_id=offer.pk, requested=quantity, quantity=granted, message=message)
+
+
+@transaction.atomic
+def basket_fill(
+    *, customer_id: int, window_id: int, wanted: Sequence[tuple[int, int]], now: datetime
+) -> list[LineResult]:
+    """Set many lines of the customer's basket in one transaction: for each
+    (offer_id, quantity), the line holds that many units, or what remains. The same
+    rules as `basket_line_set` (the deadline, the order's lock first, then each offer
+    in pk order with the guarded UPDATE that never oversells; a new line at the
+    price of the moment), in about two statements a line instead of thirteen: for a
+    basket filled for the customer (repeating last week's, the demo's orders).
+    Offers of another window, or unknown, come back with quantity 0."""
+    window = OrderWindow.objects.get(pk=window_id)
+    _check_open(window, now)
+    order = _lock_order(customer_id=customer_id, window=window, now=now)
+    quantities: dict[int, int] = {}
+    for offer_id, quantity in wanted:
+        if quantity < 0 or quantity > MAX_UNITS_PER_LINE:
+            raise BasketError(_("At most %(max)d units per product.") % {"max": MAX_UNITS_PER_LINE})
+        quantities[offer_id] = quantity
+    offers = {
+        o.pk: o
+        for o in Offer.objects.filter(window=window, pk__in=quantities).select_related("product")
+    }
+    lines = {line.offer_id: line for line in OrderLine.objects.filter(order=order)}
+    results: list[LineResult] = []
+    granted: dict[int, int] = {}
+    for offer_id in sorted(quantities):  # offers in pk order: no deadlock with another
+        quantity = quantities[offer_id]
+        if offer_id not in offers:
+            results.append(LineResult(offer_id, quantity, 0, _("This product is not on offer.")))
+            continue
+        current = lines[offer_id].quantity if offer_id in lines else 0
+        if quantity > current:
+            granted[offer_id] = current + _take(offer_id, quantity - current)
+        else:
+            if quantity < current:
+                _give_back(offer_id, current - quantity)
+            granted[offer_id] = quantity
+    prices = dict(Offer.objects.filter(pk__in=granted).values_list("pk", "price"))  # locked
+    fresh = []
+    for offer_id, units in granted.items():
+        line = lines.get(offer_id)
+        if line is not None and units == 0:
+            line.delete()
+        elif line is not None and units != line.quantity:
+            OrderLine.objects.filter(pk=line.pk).update(quantity=units)
+        elif line is None and units:
+            offer = offers[offer_id]
+            fresh.append(
+                OrderLine(
+                    order=order,
+                    offer=offer,
+                    quantity=units,
+                    unit_price=prices[offer_id],
+                    tax_class=offer.product.tax_class,
+                )
+            )
+        message = ""
+        if units < quantities[offer_id]:
+            product = offers[offer_id].product.name
+            message = (
+                _("Sorry, %(product)s is sold out.") % {"product": product}
+                if units == 0
+                else ngettext(
+                    "Only %(count)d unit of %(product)s was left: it is in your basket.",
+                    "Only %(count)d units of %(product)s were left: they are in your basket.",
+                    units,
+                )
+                % {"count": units, "product": product}
+            )
+        results.append(LineResult(offer_id, quantities[offer_id], units, message))
+    OrderLine.objects.bulk_create(fresh)
+    order.last_activity_at = now
+    order.save(update_fields=["status", "confirmed_at", "last_activity_at", "updated_at"])
+    return results
 
 
 def _check_confirmed_stays_valid(*, order: Order, offer: Offer, quantity: int) -> None:
@@ -375,19 +453,21 @@ def basket_repeat_last(*, customer_id: int, window: OrderWindow, now: datetime) 
     added: list[str] = []
     partly: list[str] = []
     unavailable: list[str] = []
+    asked: dict[int, int] = {}  # offer id: units (never fewer than the basket holds)
+    names: dict[int, str] = {}
     for line in wanted:
         name = line.offer.product.name
         offer = offers.get(line.offer.product_id)
         if offer is None:
             unavailable.append(name)
             continue
-        have = current.get(offer.pk, 0)
-        if have >= line.quantity:
-            added.append(name)
-            continue
-        result = basket_line_set(
-            customer_id=customer_id, offer_id=offer.pk, quantity=line.quantity, now=now
-        )
+        asked[offer.pk] = max(current.get(offer.pk, 0), line.quantity)
+        names[offer.pk] = name
+    filled = basket_fill(
+        customer_id=customer_id, window_id=window.pk, wanted=list(asked.items()), now=now
+    )
+    for result in sorted(filled, key=lambda r: names[r.offer_id]):
+        name = names[result.offer_id]
         if result.quantity == 0:
             unavailable.append(name)
         elif result.short:

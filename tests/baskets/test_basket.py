@@ -384,3 +384,33 @@ def test_my_orders_by_week_with_totals(client, shop) -> None:
     client.force_login(customer)
     page = client.get(reverse("baskets:my_orders"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "$11.50" in page  # 10.00 + TPS 0.50 + TVQ 1.00 (0.9975)
+
+
+def test_basket_fill_sets_many_lines_at_once_and_never_oversells(client) -> None:  # type: ignore[no-untyped-def]
+    """The same rules as one line at a time: what remains at most, a new line at the
+    price of the moment, another window's offer refused, one transaction."""
+    window = factories.window()
+    plenty = factories.offer(window_=window, quantity=10)
+    scarce = factories.offer(window_=window, quantity=2)
+    elsewhere = factories.offer(window_=factories.window(open_now=False))
+    customer = factories.user()
+    now = timezone.now()
+    results = service.basket_fill(
+        customer_id=customer.pk,
+        window_id=window.pk,
+        wanted=[(scarce.pk, 5), (plenty.pk, 3), (elsewhere.pk, 1)],
+        now=now,
+    )
+    got = {r.offer_id: (r.quantity, r.short) for r in results}
+    assert got == {plenty.pk: (3, False), scarce.pk: (2, True), elsewhere.pk: (0, True)}
+    assert Offer.objects.get(pk=plenty.pk).remaining == 7
+    assert Offer.objects.get(pk=scarce.pk).remaining == 0
+    assert Offer.objects.get(pk=elsewhere.pk).remaining == elsewhere.quantity
+    again = service.basket_fill(
+        customer_id=customer.pk, window_id=window.pk, wanted=[(plenty.pk, 1)], now=now
+    )
+    assert [(r.quantity, r.short) for r in again] == [(1, False)]
+    assert Offer.objects.get(pk=plenty.pk).remaining == 9  # two units given back
+    assert sorted(
+        OrderLine.objects.filter(order__customer=customer).values_list("offer_id", "quantity")
+    ) == sorted([(plenty.pk, 1), (scarce.pk, 2)])

@@ -27,7 +27,21 @@ def postgres() -> None:
         )
 
 
-def test_fifty_customers_one_offer_of_ten(postgres) -> None:
+def _one_unit_by_line(customer_id: int, offer_id: int, window_id: int) -> service.LineResult:
+    return service.basket_line_set(
+        customer_id=customer_id, offer_id=offer_id, quantity=1, now=timezone.now()
+    )
+
+
+def _one_unit_by_fill(customer_id: int, offer_id: int, window_id: int) -> service.LineResult:
+    (result,) = service.basket_fill(
+        customer_id=customer_id, window_id=window_id, wanted=[(offer_id, 1)], now=timezone.now()
+    )
+    return result
+
+
+@pytest.mark.parametrize("take", [_one_unit_by_line, _one_unit_by_fill], ids=["line", "fill"])
+def test_fifty_customers_one_offer_of_ten(postgres, take) -> None:  # type: ignore[no-untyped-def]
     offer = factories.offer(
         window_=factories.window(),
         product_=factories.product(name="Fraises", price=Decimal("6.00")),
@@ -43,9 +57,7 @@ def test_fifty_customers_one_offer_of_ten(postgres) -> None:
         try:
             barrier.wait(timeout=30)
             with override("fr-ca"):
-                result = service.basket_line_set(
-                    customer_id=customer_id, offer_id=offer.pk, quantity=1, now=timezone.now()
-                )
+                result = take(customer_id, offer.pk, offer.window_id)
             with lock:
                 results.append(result)
         except BaseException as error:  # noqa: BLE001 - any error at all fails the test

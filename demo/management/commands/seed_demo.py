@@ -2,18 +2,13 @@
 
 Rows are made by the shared factories (`demo.factories`): farms, products, people,
 pickup points, windows and offers are built in memory and bulk-inserted. The orders'
-stock is taken the way customers take it, through the market's services
-(`orders.basket.basket_line_set` per line, then `order_confirm`), at the moment each
-order was placed; last week is closed only once its orders are in.
+stock is taken through the market's services (`orders.basket.basket_fill` for an
+order's lines, then `order_confirm`), at the moment each order was placed; last week is
+closed only once its orders are in.
 
 Deterministic (fixed seeds for our generator and for factory_boy's, which Faker
 shares), so it also seeds the benchmarks: ``seed_demo --farms 40 --customers 1000
---orders 1000``. The services cost about 3 ms per line on SQLite (some 13 statements
-for `basket_line_set`, 10 for `order_confirm`): the default demo (about 250 lines)
-seeds in 1.4 s instead of 1.0 s with bulk inserts, but 1000 orders (5100 lines) take
-15 s instead of 1.5 s. Taking many lines' stock in one call would need a service in
-`orders` (the same guarded UPDATE per offer, in one transaction); until there is one,
-the demo goes through the services customers use.
+--orders 1000``.
 """
 
 import random
@@ -627,19 +622,19 @@ class Seeder:
 
     def _take_orders(self, *, window: OrderWindow, planned: list[Planned]) -> None:
         """Each order as its customer placed it, in the order they confirmed: its units
-        taken from the offers by `basket_line_set` (the guarded UPDATE that never
-        oversells), then `order_confirm` with its pickup point and slot."""
+        taken from the offers by `basket_fill` (the guarded UPDATE that never oversells,
+        for all its lines in one transaction), then `order_confirm` with its pickup
+        point and slot."""
         for order in sorted(planned, key=lambda o: o.confirmed_at):
-            for offer, quantity in order.lines:
-                result = basket.basket_line_set(
-                    customer_id=order.customer.pk,
-                    offer_id=offer.pk,
-                    quantity=quantity,
-                    now=order.confirmed_at,
-                    offer=offer,
-                )
+            results = basket.basket_fill(
+                customer_id=order.customer.pk,
+                window_id=window.pk,
+                wanted=[(offer.pk, quantity) for offer, quantity in order.lines],
+                now=order.confirmed_at,
+            )
+            for result in results:
                 if result.short:  # the plan counted the stock: this would be a bug
-                    raise CommandError(f"Offer {offer.pk} is short: {result.message}")
+                    raise CommandError(f"Offer {result.offer_id} is short: {result.message}")
             basket.order_confirm(
                 customer_id=order.customer.pk,
                 window_id=window.pk,
