@@ -1,5 +1,6 @@
-"""allauth's emails speak in the co-op's name: « Bonjour de Coop des Champs ! » and its
-address, not the host the request came in by (« 127.0.0.1:8801 »)."""
+"""How allauth fits the co-op: its emails speak in the co-op's name (« Bonjour de Coop
+des Champs ! » and its address, not the host the request came in by), and after login
+each role lands where its work is."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +8,8 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
 
 
 @dataclass(frozen=True)
@@ -26,3 +29,13 @@ def coop_site() -> CoopSite:
 class CoopAccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         super().send_mail(template_prefix, email, {**context, "current_site": coop_site()})
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Without a `next`: coordinators to their dashboard, farmers to their farm's
+        portal, customers to the home page (the shop is one tap away)."""
+        user = request.user
+        if getattr(user, "is_coordinator", False):
+            return reverse("pickup:coordinator")
+        if getattr(user, "is_farmer", False):
+            return reverse("farms:portal")
+        return super().get_login_redirect_url(request)

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from farms.models import Farm
@@ -53,18 +54,29 @@ def next_window(*, now: datetime | None = None) -> OrderWindow | None:
 
 
 def windows_with_counts(*, now: datetime | None = None) -> QuerySet[OrderWindow]:
-    """Recent and upcoming windows with their confirmed orders and offers counted."""
+    """Recent and upcoming windows with their placed orders (confirmed, then locked,
+    picked up or not: what a coordinator calls the week's orders) and their offers
+    counted, each in a subquery: two joined counts would multiply each other."""
     now = now or timezone.now()
+    placed = (
+        Order.objects.filter(window=OuterRef("pk"), status__in=PLACED)
+        .order_by()
+        .values("window")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    offered = (
+        Offer.objects.filter(window=OuterRef("pk"))
+        .order_by()
+        .values("window")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         OrderWindow.objects.filter(closes_at__gte=now - timedelta(days=21))
         .annotate(
-            confirmed_orders=Count(
-                "orders",
-                filter=Q(orders__status=Order.Status.CONFIRMED),
-                distinct=True,
-            ),
-            offer_count=Count("offers", distinct=True),
-            units_offered=Sum("offers__quantity"),
+            placed_orders=Coalesce(Subquery(placed), 0),
+            offer_count=Coalesce(Subquery(offered), 0),
         )
         .order_by("opens_at")
     )

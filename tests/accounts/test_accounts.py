@@ -157,3 +157,27 @@ def test_the_verification_email_speaks_in_the_co_ops_name(client, settings) -> N
     assert "Coop du Fleuve" in message.body
     assert "commandes.coopdufleuve.example" in message.body
     assert "Coop du Fleuve" in message.body.splitlines()[0]  # the greeting names the co-op
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [("customer", "/"), ("farmer", "/portal/"), ("coordinator", "/coordinator/")],
+)
+def test_after_login_each_role_lands_where_its_work_is(client, role: str, landing: str) -> None:  # type: ignore[no-untyped-def]
+    maker = {
+        "customer": factories.user,
+        "farmer": factories.farmer,
+        "coordinator": factories.coordinator,
+    }
+    user = maker[role](email=f"{role}@example.org")
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": factories.PASSWORD}
+    )
+    assert (response.status_code, response["Location"]) == (302, landing)
+    # A `next` still wins: the page the person was going to.
+    client.logout()
+    response = client.post(
+        reverse("account_login") + "?next=/shop/",
+        {"login": user.email, "password": factories.PASSWORD},
+    )
+    assert response["Location"] == "/shop/"

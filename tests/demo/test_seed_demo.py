@@ -96,3 +96,29 @@ def test_seed_demo_runs_in_a_fresh_process_as_make_run_calls_it(tmp_path) -> Non
         assert done.stderr == ""
     assert "Demo co-op seeded" in done.stdout
     assert list((tmp_path / "var" / "celery" / "queue").iterdir())  # the statements task
+
+
+def test_the_demo_rhythm_is_the_one_its_weeks_follow() -> None:
+    """Not « Friday to Tuesday, Thursday pickup » beside seeded weeks of another shape:
+    the rhythm matches them, and the weeks it plans ahead follow on without overlap."""
+    from django.utils import timezone
+
+    from orders import services
+    from orders.models import CoopSettings
+
+    seed()
+    current = OrderWindow.objects.get(status="open")
+    coop = CoopSettings.load()
+    opens, closes = timezone.localtime(current.opens_at), timezone.localtime(current.closes_at)
+    assert (coop.open_weekday, coop.close_weekday, coop.pickup_weekday) == (
+        opens.weekday(),
+        closes.weekday(),
+        current.pickup_date.weekday(),
+    )
+    assert (coop.open_time, coop.close_time) == (opens.time(), closes.time())
+    created = services.windows_plan(now=timezone.now())
+    for window in OrderWindow.objects.filter(pk__in=created):
+        assert timezone.localtime(window.opens_at).weekday() == opens.weekday()
+        assert window.pickup_date.weekday() == current.pickup_date.weekday()
+    windows = list(OrderWindow.objects.order_by("opens_at"))
+    assert all(a.closes_at <= b.opens_at for a, b in zip(windows, windows[1:], strict=False))

@@ -56,7 +56,9 @@ def _signed_in(browser, live_server, email: str, locale: str, viewport=(390, 844
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", "coop-demo-2026")
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(
+        lambda url: "/accounts/login/" not in url
+    )  # each role lands where its work is
     return page
 
 

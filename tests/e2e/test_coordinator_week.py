@@ -32,7 +32,7 @@ def test_coordinator_closes_prints_marks_and_records_a_shortage(  # type: ignore
     page.fill("input[name=login]", "coordination@demo.coop")
     page.fill("input[name=password]", "coop-demo-2026")
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/coordinator/")  # a coordinator lands on the dashboard
     page.locator("header nav").get_by_role("link", name="Coordination").click()
     screenshot(page, "coordinator-dashboard-fr")
     page.goto(f"{base}/coordinator/windows/{window.pk}/")

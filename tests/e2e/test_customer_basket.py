@@ -23,7 +23,9 @@ def test_customer_composes_confirms_and_changes(page, live_server, screenshot) -
     page.fill("input[name=login]", "client@demo.coop")
     page.fill("input[name=password]", "coop-demo-2026")
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(
+        lambda url: "/accounts/login/" not in url
+    )  # each role lands where its work is
 
     # 1. Search without the accent.
     page.goto(f"{base}/shop/")

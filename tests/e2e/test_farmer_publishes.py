@@ -29,7 +29,7 @@ def test_farmer_fills_next_week_from_last_week(page, live_server, screenshot) ->
     page.fill("input[name=login]", "ferme@demo.coop")
     page.fill("input[name=password]", "coop-demo-2026")
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/portal/**")  # a farmer lands on the farm's portal
 
     page.locator("header nav").get_by_role("link", name="Ma ferme").click()
     farm = Farm.objects.get(slug=page.url.rstrip("/").split("/")[-1])

@@ -21,7 +21,9 @@ def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", "coop-demo-2026")
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(
+        lambda url: "/accounts/login/" not in url
+    )  # each role lands where its work is
 
 
 def test_farmer_downloads_a_statement_and_the_treasurer_marks_payouts(  # type: ignore[no-untyped-def]

@@ -37,6 +37,7 @@ from demo.settlement import settle_demo_week
 from farms.models import Certification, Farm, FarmMember, Product, Region, Unit
 from orders import basket
 from orders.models import (
+    CoopSettings,
     Offer,
     Order,
     OrderLine,
@@ -468,7 +469,20 @@ class Seeder:
             )
         OrderWindow.objects.bulk_create(windows)
         last, current, upcoming = windows
+        self._rhythm_of(current)
         return last, current, upcoming
+
+    @staticmethod
+    def _rhythm_of(window: OrderWindow) -> None:
+        """The co-op's weekly rhythm is the one the seeded weeks follow (they are placed
+        around today, so the shop is open whatever the day): the schedule page and the
+        weeks it plans ahead agree with the demo's weeks."""
+        coop = CoopSettings.load()
+        opens, closes = timezone.localtime(window.opens_at), timezone.localtime(window.closes_at)
+        coop.open_weekday, coop.open_time = opens.weekday(), opens.time()
+        coop.close_weekday, coop.close_time = closes.weekday(), closes.time()
+        coop.pickup_weekday = window.pickup_date.weekday()
+        coop.save()
 
     def _offers(
         self, window: OrderWindow, products: list[Product], expected_orders: int = 0
