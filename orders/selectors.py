@@ -158,3 +158,21 @@ def window_offers_ordered(*, window: OrderWindow) -> QuerySet[Offer]:
         .select_related("product__farm")
         .order_by("product__farm__name", "product__name")
     )
+
+
+def window_close_preview(*, window: OrderWindow) -> dict[str, int]:
+    """What closing now would do: baskets never confirmed (discarded, their units back
+    on sale) and confirmed orders (locked, charged)."""
+    counts = dict(
+        Order.objects.filter(
+            window=window,
+            status__in=(Order.Status.BASKET, Order.Status.CONFIRMED),
+            lines__isnull=False,
+        )
+        .values_list("status")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    return {
+        "baskets": counts.get(Order.Status.BASKET, 0),
+        "confirmed": counts.get(Order.Status.CONFIRMED, 0),
+    }

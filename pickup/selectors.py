@@ -29,9 +29,9 @@ def machinery_problems(*, now: datetime) -> list[str]:
             _("window %(id)s is open past its deadline (%(deadline)s)")
             % {"id": pk, "deadline": timezone.localtime(closes_at).isoformat(timespec="minutes")}
         )
-    for pk, heartbeat in OrderWindow.objects.filter(
-        status=OrderWindow.Status.CLOSING
-    ).values_list("pk", "close_heartbeat"):
+    for pk, heartbeat in OrderWindow.objects.filter(status=OrderWindow.Status.CLOSING).values_list(
+        "pk", "close_heartbeat"
+    ):
         if heartbeat is None or heartbeat < now - LEASE:
             problems.append(
                 _("window %(id)s is closing with no progress for 10 minutes") % {"id": pk}

@@ -21,6 +21,7 @@ from common.errors import DomainError
 from common.files import serve
 from farms.access import managed_farm
 from orders import selectors
+from orders import services as market
 from orders.models import Offer, Order, OrderWindow, PickupDocument
 from payments.ledger import payment_state
 
@@ -82,19 +83,40 @@ def window_progress(request: AuthenticatedHttpRequest, window_id: int) -> HttpRe
     return render(request, "pickup/window.html#progress", {"window": window})
 
 
-@require_POST
 @coordinator_required
 def window_close_now(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
-    """Ask the worker to close a window whose deadline has passed (if the tick is late)."""
+    """Close a week now. Past its deadline (the tick is late): the close is queued at
+    once. Still taking orders: a page says what closing early does (baskets discarded,
+    orders locked and charged) and asks to confirm; confirmed, the deadline becomes now
+    and the usual close runs."""
     window = get_object_or_404(OrderWindow, pk=window_id)
-    if window.closes_at > timezone.now():
-        messages.error(request, _("This window is still open to customers until its deadline."))
-        return render(
-            request, "orders/coordinator/close_refused.html", {"window": window}, status=409
-        )
-    tasks.close_window.delay(window.pk)
-    messages.success(request, _("Closing has started; the progress shows below."))
-    return redirect("pickup:coordinator_window", window_id=window.pk)
+    now = timezone.now()
+    early = window.accepts_orders(now)
+    due = window.awaiting_close
+    if request.method == "POST":
+        if due or (early and request.POST.get("confirm") == "1"):
+            if early:
+                try:
+                    market.window_close_early(window_id=window.pk, now=now)
+                except DomainError as refusal:
+                    messages.error(request, refusal.message)
+                    return redirect("pickup:coordinator_window", window_id=window.pk)
+            tasks.close_window.delay(window.pk)
+            messages.success(request, _("Closing has started; the progress shows below."))
+            return redirect("pickup:coordinator_window", window_id=window.pk)
+        if not early:  # not open yet, cancelled, or closed already
+            messages.error(request, _("Only a window taking orders can be closed."))
+            return render(
+                request, "orders/coordinator/close_refused.html", {"window": window}, status=409
+            )
+    elif not early:  # nothing to confirm: the week's page says what can be done
+        return redirect("pickup:coordinator_window", window_id=window.pk)
+    return render(  # taking orders: say what closing early does, and ask to confirm
+        request,
+        "pickup/close_confirm.html",
+        {"window": window, **selectors.window_close_preview(window=window)},
+        status=409 if request.method == "POST" else 200,  # a POST without confirming
+    )
 
 
 @coordinator_required

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from baskets import selectors as basket_selectors
+from orders import basket as basket_service
 from orders.models import Order, OrderLine, OrderWindow, PickupDocument
 from pickup import closing
 from tests import factories
@@ -168,3 +169,32 @@ def test_coordinator_pages_are_for_coordinators(client, closed_week) -> None:
     client.force_login(factories.farmer())
     for url in urls:
         assert client.get(url).status_code == 403
+
+
+def test_close_early_says_what_it_does_then_closes_once(client) -> None:  # type: ignore[no-untyped-def]
+    """The confirmation counts confirmed orders and unconfirmed baskets; confirmed, the
+    deadline is now, customers are refused at once, and two presses close it once."""
+    window, _farms, offers, _points, _customers = build_week(3)
+    OrderWindow.objects.filter(pk=window.pk).update(closes_at=timezone.now() + timedelta(days=1))
+    window.refresh_from_db()  # still taking orders (build_week passes its deadline)
+    coordinator = factories.coordinator()
+    client.force_login(coordinator)
+    url = reverse("pickup:coordinator_close", args=[window.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "3 confirmed orders are locked" in page.text
+    assert "1 basket not confirmed is discarded" in page.text
+    assert client.post(url).status_code == 409  # not confirmed: nothing changes
+    window.refresh_from_db()
+    assert window.accepts_orders()
+    for _ in range(2):  # two coordinators, or a double click
+        response = client.post(url, {"confirm": "1"})
+        assert response.status_code == 302
+    window.refresh_from_db()
+    assert not window.accepts_orders()
+    with pytest.raises(basket_service.WindowClosed):
+        basket_service.basket_line_set(
+            customer_id=factories.user().pk, offer_id=offers[0].pk, quantity=1, now=timezone.now()
+        )
+    closed = [closing.window_close(window_id=window.pk, now=timezone.now()) for _ in range(2)]
+    assert closed == [True, False]
