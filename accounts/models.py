@@ -37,6 +37,8 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # An account made before sign-up asked for names is asked once, at its next login.
+    name_asked_at = models.DateTimeField(_("asked for a name"), null=True, blank=True)
     language = models.CharField(
         _("language of emails"),
         max_length=10,

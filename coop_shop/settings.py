@@ -140,6 +140,8 @@ LOGIN_REDIRECT_URL = "/"
 # django-allauth: email is the login, it must be verified, login is rate-limited.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Given and family names (and an optional phone) too: sheets are sorted by family name.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupNames"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True

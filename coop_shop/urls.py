@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
     path("", include("farms.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),

@@ -219,6 +219,8 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("baskets:order_paid", "POST"): every(405),
     # Law 25: the privacy page is public; one's own data, for oneself only (no id in
     # the URL); erasing asks for one's password (none sent here: 422, nothing erased).
+    ("accounts:names", "GET"): (LOGIN, 200, 200, 200, 200, 200),  # one's own name only
+    ("accounts:names", "POST"): (LOGIN, 422, 422, 422, 422, 422),  # no name sent here
     ("baskets:privacy", "GET"): every(200),
     ("baskets:privacy", "POST"): every(405),
     ("baskets:my_data", "GET"): (LOGIN, 200, 200, 200, 200, 200),

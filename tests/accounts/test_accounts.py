@@ -36,10 +36,14 @@ def test_signup_requires_email_verification(client) -> None:
             "email": "nouvelle@example.org",
             "password1": "pomme-de-terre-42",
             "password2": "pomme-de-terre-42",
+            "first_name": " Marie-Ève ",
+            "last_name": "Tremblay",
         },
     )
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
+    user = User.objects.get(email="nouvelle@example.org")
+    assert (user.first_name, user.last_name, user.phone) == ("Marie-Ève", "Tremblay", "")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nouvelle@example.org"]
@@ -147,6 +151,8 @@ def test_the_verification_email_speaks_in_the_co_ops_name(client, settings) -> N
             "email": "lea@example.org",
             "password1": "une-phrase-assez-longue",
             "password2": "une-phrase-assez-longue",
+            "first_name": "Léa",
+            "last_name": "Roy",
         },
         HTTP_ACCEPT_LANGUAGE="fr-ca",
         HTTP_HOST="127.0.0.1",
@@ -169,7 +175,7 @@ def test_after_login_each_role_lands_where_its_work_is(client, role: str, landin
         "farmer": factories.farmer,
         "coordinator": factories.coordinator,
     }
-    user = maker[role](email=f"{role}@example.org")
+    user = maker[role](email=f"{role}@example.org", first_name="Julie", last_name="Gagnon")
     response = client.post(
         reverse("account_login"), {"login": user.email, "password": factories.PASSWORD}
     )
@@ -181,3 +187,58 @@ def test_after_login_each_role_lands_where_its_work_is(client, role: str, landin
         {"login": user.email, "password": factories.PASSWORD},
     )
     assert response["Location"] == "/shop/"
+
+
+def test_signup_asks_for_the_names_and_keeps_what_was_typed(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "x@example.org",
+            "password1": "pomme-de-terre-42",
+            "password2": "pomme-de-terre-42",
+            "first_name": "Paul",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr-ca",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nom de famille" in page
+    assert 'value="Paul"' in page
+    assert not User.objects.filter(email="x@example.org").exists()
+
+
+def test_an_account_without_a_name_is_asked_once_at_its_next_login(client) -> None:  # type: ignore[no-untyped-def]
+    user = factories.farmer(email="ancien@example.org")  # made before sign-up asked
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": factories.PASSWORD}
+    )
+    assert response["Location"] == "/my/name/?next=%2Fportal%2F"
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert "Your name, for your orders" in page.text
+    refused = client.post("/my/name/", {"first_name": "Jean", "next": "/portal/"})
+    assert refused.status_code == 422
+    saved = client.post(
+        "/my/name/", {"first_name": " Jean ", "last_name": "Côté", "next": "/portal/"}
+    )
+    assert saved["Location"] == "/portal/"
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Jean", "Côté")
+    # Asked once: « later » is an answer too, for another account without a name.
+    other = factories.user(email="plus-tard@example.org")
+    client.logout()
+    first = client.post(
+        reverse("account_login"), {"login": other.email, "password": factories.PASSWORD}
+    )
+    client.get(first["Location"])  # shown once
+    client.logout()
+    again = client.post(
+        reverse("account_login"), {"login": other.email, "password": factories.PASSWORD}
+    )
+    assert again["Location"] == "/"
+    assert client.get("/my/name/?next=//evil.example/").status_code == 200
+    assert (
+        client.post("/my/name/", {"first_name": "A", "last_name": "B", "next": "//evil.example/"})[
+            "Location"
+        ]
+        == "/"
+    )
