@@ -136,9 +136,31 @@ def window_farm_totals(*, window: OrderWindow) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-def window_orders(*, window: OrderWindow) -> QuerySet[Order]:
+def window_orders(
+    *, window: OrderWindow, q: str = "", point_id: int | None = None, status: str = ""
+) -> QuerySet[Order]:
+    """The week's orders for the coordinator's table, by point then family name; `q`
+    finds an order by its number (« 42 », « #42 ») or by parts of the customer's name
+    or email (every word must match), `point_id` and `status` narrow it (the pickup
+    table)."""
+    found = Q()
+    words = q.strip().lstrip("#").split()
+    for word in words[:5]:
+        if word.isdigit():  # an order number (names have no digits; emails may)
+            found &= Q(pk=int(word)) if len(word) < 10 else Q(pk__in=[])
+            continue
+        found &= (
+            Q(customer__first_name__icontains=word)
+            | Q(customer__last_name__icontains=word)
+            | Q(customer__email__icontains=word)
+        )
+    if point_id:
+        found &= Q(pickup_point_id=point_id)
+    if status:
+        found &= Q(status=status)
     return (
-        Order.objects.filter(
+        Order.objects.filter(found)
+        .filter(
             # and cancelled orders that were paid: their refund is followed here
             Q(status__in=PLACED)
             | Q(status=Order.Status.CANCELLED, payments__amount_captured__gt=0),

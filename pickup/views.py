@@ -3,6 +3,7 @@ progress, lists and sheets, pickup marks, shortages and cancellations after clos
 a farm's members (404 for others), the farm's pickup list."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from common.files import serve
 from farms.access import managed_farm
 from orders import selectors
 from orders import services as market
-from orders.models import Offer, Order, OrderWindow, PickupDocument
+from orders.models import Offer, Order, OrderWindow, PickupDocument, PickupPoint
 from payments.ledger import payment_state
 
 from . import services, tasks
@@ -50,10 +51,46 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TableFilters:
+    """The pickup table's search: a name or an order number, a point, a status."""
+
+    q: str = ""
+    point: int | None = None
+    status: str = ""
+
+    @classmethod
+    def from_request(cls, request: AuthenticatedHttpRequest) -> "TableFilters":
+        get = request.GET
+        point = get.get("point", "")
+        status = get.get("status", "")
+        return cls(
+            q=get.get("q", "")[:100].strip(),
+            point=int(point) if point.isdigit() and len(point) < 10 else None,
+            status=status if status in Order.CLOSED_STATUSES else "",
+        )
+
+
 @coordinator_required
 @require_safe
 def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     window = get_object_or_404(OrderWindow, pk=window_id)
+    filters = TableFilters.from_request(request)
+    orders = (
+        _with_payments(
+            selectors.window_orders(
+                window=window, q=filters.q, point_id=filters.point, status=filters.status
+            )
+        )
+        if window.status != "cancelled"
+        else []
+    )
+    if request.htmx and request.GET.get("rows") == "1":  # the table as one searches it
+        return render(
+            request,
+            "pickup/window.html#pickup-rows",
+            {"window": window, "orders": orders, "filters": filters},
+        )
     documents = PickupDocument.objects.filter(window=window).select_related("farm", "pickup_point")
     return render(
         request,
@@ -64,9 +101,12 @@ def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
             "farm_totals": selectors.window_farm_totals(window=window),
             "documents": documents,
             # Pickup day's marks once closed; before, the orders and their payments.
-            "orders": _with_payments(selectors.window_orders(window=window))
-            if window.status != "cancelled"
+            "orders": orders,
+            "filters": filters,
+            "points": PickupPoint.objects.filter(orders__window=window).distinct().order_by("name")
+            if window.status == "closed"
             else [],
+            "statuses": [(s, Order.Status(s).label) for s in Order.CLOSED_STATUSES],
             "offers": selectors.window_offers_ordered(window=window)
             if window.status == "closed"
             else [],

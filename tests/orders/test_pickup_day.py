@@ -1,6 +1,7 @@
 """The coordinator's week: figures, lists and sheets, pickup marks, shortages (latest
 orders first), and a farmer's own pickup list."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -198,3 +199,31 @@ def test_close_early_says_what_it_does_then_closes_once(client) -> None:  # type
         )
     closed = [closing.window_close(window_id=window.pk, now=timezone.now()) for _ in range(2)]
     assert closed == [True, False]
+
+
+def test_the_pickup_table_finds_an_order_by_name_or_number(client, closed_week) -> None:  # type: ignore[no-untyped-def]
+    window, _farms, _offers, points, customers = closed_week
+    target = Order.objects.filter(window=window, customer=customers[2]).get()
+    client.force_login(factories.coordinator())
+    url = reverse("pickup:coordinator_window", args=[window.pk])
+
+    def rows(**params: str) -> list[str]:
+        page = client.get(url, {**params, "rows": "1"}, HTTP_HX_REQUEST="true").text
+        assert page.lstrip().startswith('<tbody id="pickup-rows">')  # the rows only
+        return re.findall(r'<tr id="order-(\d+)"', page)
+
+    part = customers[2].last_name.upper()  # the family name, in any case
+    assert rows(q=part) == [str(target.pk)]
+    assert rows(q=f"#{target.pk}") == [str(target.pk)]
+    assert set(rows(point=str(target.pickup_point_id))) == {
+        str(pk)
+        for pk in Order.objects.filter(
+            window=window, pickup_point=target.pickup_point, status="locked"
+        ).values_list("pk", flat=True)
+    }
+    assert rows(q="personne-de-ce-nom") == []
+    # Without JavaScript, the same search is a plain GET of the page.
+    page = client.get(url, {"q": part}, HTTP_ACCEPT_LANGUAGE="en").text
+    assert re.findall(r'<tr id="order-(\d+)"', page) == [str(target.pk)]
+    assert 'value="' + part + '"' in page
+    assert client.get(url, {"point": "x" * 20, "status": "nope"}).status_code == 200
