@@ -1,6 +1,8 @@
 """The privacy page (public) and a customer's own data: download it, or erase the
 account (Québec's Law 25). See `baskets.privacy`."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -26,7 +28,8 @@ def privacy_page(request: HttpRequest) -> HttpResponse:
         "baskets/privacy.html",
         {
             "officer": coop.privacy_officer,
-            "contact": coop.privacy_email or settings.DEFAULT_FROM_EMAIL,
+            # « Coop des Champs <commandes@…> » → the address alone, for a mailto link
+            "contact": coop.privacy_email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
         },
     )
 

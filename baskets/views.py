@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -206,9 +207,12 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {
         "pickup_point": order.pickup_point_id,
         "pickup_slot": order.pickup_slot_id,
+        # The language they chose for this order, else the one they are reading now.
         "language": order.language
         if order.status == Order.Status.CONFIRMED
-        else request.user.language,
+        else (
+            get_language() if get_language() in dict(settings.LANGUAGES) else request.user.language
+        ),
         "payment_method": order.payment_method if order.payment_method in methods else methods[0],
     }
     form = CheckoutForm(

@@ -23,6 +23,8 @@ DEMO_ACCOUNTS = (
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
+    # Links in emails (sign-up, payment) point at this server, whatever its port.
+    os.environ.setdefault("COOP_BASE_URL", f"http://{host}:{port}")
     python = sys.executable
     var = Path(os.environ.get("VAR_DIR", ROOT / "var"))
     var.mkdir(exist_ok=True)

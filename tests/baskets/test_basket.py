@@ -414,3 +414,15 @@ def test_basket_fill_sets_many_lines_at_once_and_never_oversells(client) -> None
     assert sorted(
         OrderLine.objects.filter(order__customer=customer).values_list("offer_id", "quantity")
     ) == sorted([(plenty.pk, 1), (scarce.pk, 2)])
+
+
+def test_checkout_offers_emails_in_the_language_being_read(client) -> None:  # type: ignore[no-untyped-def]
+    """Browsing in English, the confirmation email is in English unless changed."""
+    window = factories.window()
+    offer = factories.offer(window_=window)
+    factories.pickup_point()
+    client.force_login(factories.user())  # an account made in French (the default)
+    client.cookies["coop_language"] = "en"
+    client.post(reverse("baskets:line_update", args=[offer.pk]), {"quantity": 1})
+    page = client.get(reverse("baskets:checkout")).content.decode()
+    assert re.search(r'<input type="radio" name="language" value="en"[^>]*checked', page)

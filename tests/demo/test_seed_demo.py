@@ -122,3 +122,13 @@ def test_the_demo_rhythm_is_the_one_its_weeks_follow() -> None:
         assert window.pickup_date.weekday() == current.pickup_date.weekday()
     windows = list(OrderWindow.objects.order_by("opens_at"))
     assert all(a.closes_at <= b.opens_at for a, b in zip(windows, windows[1:], strict=False))
+
+
+def test_last_week_has_its_lists_and_sheets() -> None:
+    """A demo farmer finds last week's pickup list, a coordinator its sheets (not a 404)."""
+    from orders.models import PickupDocument
+
+    seed()
+    last = OrderWindow.objects.get(status="closed")
+    kinds = set(PickupDocument.objects.filter(window=last).values_list("kind", flat=True))
+    assert kinds == {"farm_list", "point_sheet", "summary"}

@@ -47,6 +47,7 @@ from orders.models import (
     PickupSlot,
     Refund,
 )
+from pickup.closing import build_documents
 
 SEED = 2026
 LAST_WEEK_GENERATED_ORDERS = 10  # plus the demo customer's and the demo farmer's
@@ -482,6 +483,9 @@ class Seeder:
         coop.open_weekday, coop.open_time = opens.weekday(), opens.time()
         coop.close_weekday, coop.close_time = closes.weekday(), closes.time()
         coop.pickup_weekday = window.pickup_date.weekday()
+        # Law 25: the demo names the person in charge on its privacy page.
+        coop.privacy_officer = coop.privacy_officer or "Julie Gagnon, coordination"
+        coop.privacy_email = coop.privacy_email or "coordination@demo.coop"
         coop.save()
 
     def _offers(
@@ -687,10 +691,13 @@ class Seeder:
 
     def _close(self, window: OrderWindow, planned: list[Planned]) -> None:
         """Last week is over: the window is closed and its orders picked up or locked
-        (what the close and the pickup marks did; their lists are not made)."""
+        (what the close and the pickup marks did), with its lists and sheets."""
         for status in (Order.Status.PICKED_UP, Order.Status.LOCKED):
             Order.objects.filter(
                 window=window, customer__in=[o.customer for o in planned if o.status == status]
             ).update(status=status)
         window.status = OrderWindow.Status.CLOSED
         window.save(update_fields=["status"])
+        # Its lists and sheets, as the close made them: farmers and coordinators find
+        # last week's pickup list, sheets and summary to download.
+        build_documents(window=window)
