@@ -20,6 +20,8 @@ def send_order_confirmation(*, order_id: int, updated: bool = False) -> None:
     order = Order.objects.select_related("customer", "window", "pickup_point", "pickup_slot").get(
         pk=order_id
     )
+    if order.customer is None:  # a walk-in sale: no account, no email
+        return
     basket = selectors.basket_of(customer_id=order.customer_id, window=order.window)
     with translation.override(order.language):
         context = {

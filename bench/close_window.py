@@ -652,10 +652,13 @@ def seed_holds(fake: Any, window_id: int) -> int:
             card_orders.filter(pk__in=chunk).select_related("customer").prefetch_related("lines")
         ):
             total = payments.owed(order)
+            user = order.customer
+            if user is None:  # the bench's orders are all customers'
+                raise RuntimeError(f"order {order.pk} has no customer")
             customer = stripe_post(
                 fake.base_url,
                 "/v1/customers",
-                {"email": order.customer.email, "metadata[user_id]": str(order.customer_id)},
+                {"email": user.email, "metadata[user_id]": str(user.pk)},
             )["id"]
             card = fake.add_payment_method(customer)
             intent = stripe_post(
@@ -675,7 +678,7 @@ def seed_holds(fake: Any, window_id: int) -> int:
             )
             if intent["status"] != "requires_capture":
                 raise RuntimeError(f"order {order.pk}: the hold is {intent['status']}")
-            customers.append(StripeCustomer(user_id=order.customer_id, customer_id=customer))
+            customers.append(StripeCustomer(user_id=user.pk, customer_id=customer))
             holds.append(
                 f.PaymentFactory.build(
                     order=order,

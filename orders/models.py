@@ -258,6 +258,16 @@ class PickupSlot(models.Model):
     starts_at = models.TimeField(_("starts at"))
     ends_at = models.TimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("capacity"))
+    # Empty: a standing slot, the same every week. Set: a slot of that week only; a
+    # point with slots of its own for a week uses those instead of its standing ones.
+    window = models.ForeignKey(
+        "OrderWindow",
+        verbose_name=_("week"),
+        on_delete=models.CASCADE,
+        related_name="pickup_slots",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("pickup slot")
@@ -269,12 +279,56 @@ class PickupSlot(models.Model):
                 condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_it_starts"
             ),
             models.UniqueConstraint(
-                fields=("pickup_point", "starts_at"), name="slot_unique_start_per_point"
+                fields=("pickup_point", "starts_at"),
+                condition=Q(window__isnull=True),
+                name="slot_unique_start_per_point",
+            ),
+            models.UniqueConstraint(
+                fields=("pickup_point", "window", "starts_at"),
+                condition=Q(window__isnull=False),
+                name="slot_unique_start_per_point_week",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.pickup_point} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class PointClosure(models.Model):
+    """A pickup point closed for one week (a holiday): customers cannot choose it, and
+    those who had are told to choose another; their orders are kept."""
+
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("week"), on_delete=models.CASCADE, related_name="closures"
+    )
+    pickup_point = models.ForeignKey(
+        PickupPoint,
+        verbose_name=_("pickup point"),
+        on_delete=models.CASCADE,
+        related_name="closures",
+    )
+    reason = models.CharField(_("reason shown to customers"), max_length=200, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pickup point closure")
+        verbose_name_plural = _("pickup point closures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("window", "pickup_point"), name="pointclosure_once_per_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pickup_point} – {self.window}"
 
 
 class Offer(models.Model):
@@ -335,11 +389,24 @@ class Order(models.Model):
     window = models.ForeignKey(
         OrderWindow, verbose_name=_("window"), on_delete=models.PROTECT, related_name="orders"
     )
+    # Empty only for a walk-in sale at the pickup table, which has a name instead.
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("customer"),
         on_delete=models.PROTECT,
         related_name="orders",
+        null=True,
+        blank=True,
+    )
+    walk_in_name = models.CharField(_("walk-in buyer"), max_length=120, blank=True)
+    # The coordinator who entered the order for the customer (a phone order), if any.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     status = models.CharField(
         _("status"), max_length=15, choices=Status.choices, default=Status.BASKET
@@ -389,11 +456,22 @@ class Order(models.Model):
             models.UniqueConstraint(
                 fields=("window", "customer"), name="order_one_per_customer_per_window"
             ),
+            # A customer's order, or a walk-in sale with a name: never both, never neither.
+            models.CheckConstraint(
+                condition=Q(customer__isnull=False, walk_in_name="")
+                | Q(customer__isnull=True) & ~Q(walk_in_name=""),
+                name="order_customer_or_walk_in",
+            ),
         ]
         indexes = [models.Index(fields=("window", "status"), name="order_window_status")]
 
     def __str__(self) -> str:
         return str(_("Order %(number)s")) % {"number": self.pk}
+
+    @property
+    def buyer_name(self) -> str:
+        """Who the order is for: the customer, or the walk-in buyer's name."""
+        return str(self.customer) if self.customer_id else self.walk_in_name
 
 
 class OrderLine(models.Model):
@@ -706,3 +784,50 @@ class FarmNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.farm} – {self.window}: {self.status}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to a week, and when: kept, and shown on the week's page."""
+
+    class Action(models.TextChoices):
+        WINDOW_CLOSED_EARLY = "window_closed_early", _("closed the week early")
+        ORDER_CANCELLED = "order_cancelled", _("cancelled an order")
+        SHORTAGE_RECORDED = "shortage_recorded", _("recorded a shortage")
+        ORDER_ON_BEHALF = "order_on_behalf", _("entered an order for a customer")
+        WALK_IN_SALE = "walk_in_sale", _("recorded a walk-in sale")
+        PRICE_CHANGED = "price_changed", _("changed a price after orders were placed")
+        POINT_CLOSED = "point_closed", _("closed a pickup point for the week")
+
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("week"), on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The actor's name when it happened: kept if the account is later erased.
+    actor_name = models.CharField(_("by (name)"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ("-at", "-pk")
+        indexes = [models.Index(fields=("window", "at"), name="audit_window_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"

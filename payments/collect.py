@@ -202,6 +202,8 @@ def _ask_customer(order: Order, payment: Payment) -> None:
     """Email the customer a link to pay: their bank wants them present, the card was
     declined, or there is no card on file. Sent once per payment (by the caller's
     claimed status change)."""
+    if order.customer is None:  # a walk-in sale pays at the table
+        return
     link = urljoin(settings.COOP_BASE_URL, reverse("baskets:order", args=[order.pk]))
     with translation.override(order.language):
         context = {

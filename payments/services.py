@@ -48,16 +48,17 @@ CARD = Payment.Method.CARD
 
 
 def _stripe_customer(order: Order) -> str:
-    existing = StripeCustomer.objects.filter(user_id=order.customer_id).first()
+    user = order.customer
+    if user is None:  # a walk-in sale has no account, so no Stripe customer
+        raise PaymentError(_("This order is not paid by card."))
+    existing = StripeCustomer.objects.filter(user_id=user.pk).first()
     if existing:
         return existing.customer_id
     customer_id = gateway.customer_create(
-        user_id=order.customer_id, email=order.customer.email, key=f"customer-{order.customer_id}"
+        user_id=user.pk, email=user.email, key=f"customer-{user.pk}"
     )
-    StripeCustomer.objects.get_or_create(
-        user_id=order.customer_id, defaults={"customer_id": customer_id}
-    )
-    return StripeCustomer.objects.get(user_id=order.customer_id).customer_id
+    StripeCustomer.objects.get_or_create(user_id=user.pk, defaults={"customer_id": customer_id})
+    return StripeCustomer.objects.get(user_id=user.pk).customer_id
 
 
 def checkout_begin(*, order_id: int, customer_id: int, return_url: str, cancel_url: str) -> str:

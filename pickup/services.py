@@ -92,7 +92,8 @@ def shortage_record(*, offer_id: int, units_short: int, now: datetime) -> list[S
             continue
         line.shortage += cut
         line.save(update_fields=["shortage"])
-        cuts.append(ShortageCut(line.order_id, line.order.customer.email, cut))
+        if line.order.customer is not None:  # a walk-in buyer has no address
+            cuts.append(ShortageCut(line.order_id, line.order.customer.email, cut))
         left -= cut
         if left == 0:
             break

@@ -1,4 +1,4 @@
-"""The authorization matrix: every URL of the project, for six roles, read and written.
+"""The authorization matrix: every URL of the project, for seven roles, read and written.
 
 How the matrix is built
 -----------------------
@@ -76,23 +76,24 @@ from settlements.models import FarmStatement
 from settlements.services import settle_window, statements_render
 from tests import factories
 
-ROLES = ("anonymous", "customer_a", "customer_b", "farmer_x", "farmer_y", "coordinator")
+ROLES = ("anonymous", "customer_a", "customer_b", "farmer_x", "staff_x", "farmer_y", "coordinator")
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
-MANAGE_X = frozenset({"farmer_x", "coordinator"})
+MANAGE_X = frozenset({"farmer_x", "staff_x", "coordinator"})
 
 Status = int | str
 LOGIN = "302 to /accounts/login/?next=<url>"
 ADMIN_LOGIN = "302 to /admin/login/?next=<url>"
-Row = tuple[Status, Status, Status, Status, Status, Status]
+Row = tuple[Status, Status, Status, Status, Status, Status, Status]
 
 
 def every(status: Status) -> Row:
-    return (status,) * 6  # type: ignore[return-value]
+    return (status,) * 7  # type: ignore[return-value]
 
 
 # fmt: off
-# (pattern, method): statuses of (anonymous, customer_a, customer_b, farmer_x, farmer_y,
-# coordinator), with the objects of farm X / customer A in the URL.
+# (pattern, method): statuses of (anonymous, customer_a, customer_b, farmer_x, staff_x,
+# farmer_y, coordinator), with the objects of farm X / customer A in the URL. farmer_x is
+# farm X's owner, staff_x a member of its staff (catalogue and stock, not its people).
 EXPECT: dict[tuple[str, str], Row] = {
     # --- Monitoring and language switch: public, write nothing.
     ("healthz", "GET"): every(503),  # public; no worker nor beat runs in this world
@@ -102,95 +103,95 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("set_language", "GET"): every(302),
     ("set_language", "POST"): every(302),  # sets a cookie, nothing in the database
     # --- allauth, a concrete sample (the rest: THIRD_PARTY below).
-    ("account_login", "GET"): (200, 302, 302, 302, 302, 302),  # signed in: sent home
-    ("account_login", "POST"): (200, 302, 302, 302, 302, 302),  # a wrong password
-    ("account_signup", "GET"): (200, 302, 302, 302, 302, 302),
-    ("account_signup", "POST"): (200, 302, 302, 302, 302, 302),  # passwords differ
+    ("account_login", "GET"): (200, 302, 302, 302, 302, 302, 302),  # signed in: sent home
+    ("account_login", "POST"): (200, 302, 302, 302, 302, 302, 302),  # a wrong password
+    ("account_signup", "GET"): (200, 302, 302, 302, 302, 302, 302),
+    ("account_signup", "POST"): (200, 302, 302, 302, 302, 302, 302),  # passwords differ
     ("account_reset_password", "GET"): every(200),
     ("account_reset_password", "POST"): every(302),  # mails customer A, writes nothing
-    ("account_email", "GET"): (LOGIN, 200, 200, 200, 200, 200),
-    ("account_email", "POST"): (LOGIN, 302, 302, 302, 302, 302),  # remove A's address
-    ("account_logout", "GET"): (302, 200, 200, 200, 200, 200),  # signed in: confirm page
+    ("account_email", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("account_email", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),  # remove A's address
+    ("account_logout", "GET"): (302, 200, 200, 200, 200, 200, 200),  # signed in: confirm page
     ("account_logout", "POST"): every(302),
     # --- farms: the public directory, the farmer portal (404 outside one's farms).
     ("farms:directory", "GET"): every(200),
     ("farms:directory", "POST"): every(405),
-    ("farms:portal", "GET"): (LOGIN, 403, 403, 302, 302, 302),  # to the farm's home
-    ("farms:portal", "POST"): (LOGIN, 403, 403, 405, 405, 405),
-    ("farms:profile", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("farms:profile", "POST"): (LOGIN, 404, 404, 302, 404, 302),
-    ("farms:products", "GET"): (LOGIN, 404, 404, 200, 404, 200),
+    ("farms:portal", "GET"): (LOGIN, 403, 403, 302, 302, 302, 302),  # to the farm's home
+    ("farms:portal", "POST"): (LOGIN, 403, 403, 405, 405, 405, 405),
+    ("farms:profile", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("farms:profile", "POST"): (LOGIN, 404, 404, 302, 302, 404, 302),
+    ("farms:products", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
     ("farms:products", "POST"): every(405),
-    ("farms:product_create", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("farms:product_create", "POST"): (LOGIN, 404, 404, 302, 404, 302),
-    ("farms:product_edit", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("farms:product_edit", "POST"): (LOGIN, 404, 404, 302, 404, 302),
+    ("farms:product_create", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("farms:product_create", "POST"): (LOGIN, 404, 404, 302, 302, 404, 302),
+    ("farms:product_edit", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("farms:product_edit", "POST"): (LOGIN, 404, 404, 302, 302, 404, 302),
     # --- orders: the coordinator's area (403), the farm's weekly stock (404).
-    ("pickup:coordinator", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("pickup:coordinator", "POST"): (LOGIN, 403, 403, 403, 403, 405),
-    ("orders:coordinator_schedule", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("orders:coordinator_schedule", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("orders:coordinator_window_edit", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("orders:coordinator_window_edit", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("pickup:coordinator", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("orders:coordinator_schedule", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:coordinator_schedule", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:coordinator_window_edit", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:coordinator_window_edit", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     ("orders:coordinator_window_cancel", "GET"): every(405),
-    ("orders:coordinator_window_cancel", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("pickup:coordinator_window", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("pickup:coordinator_window", "POST"): (LOGIN, 403, 403, 403, 403, 405),
-    ("pickup:coordinator_progress", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("pickup:coordinator_progress", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("orders:coordinator_window_cancel", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_window", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_window", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_progress", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_progress", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
     # The upcoming week, not open yet: GET goes back to its page, POST is refused.
-    ("pickup:coordinator_close", "GET"): (LOGIN, 403, 403, 403, 403, 302),
-    ("pickup:coordinator_close", "POST"): (LOGIN, 403, 403, 403, 403, 409),
+    ("pickup:coordinator_close", "GET"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_close", "POST"): (LOGIN, 403, 403, 403, 403, 403, 409),
     ("pickup:coordinator_shortage", "GET"): every(405),
-    ("pickup:coordinator_shortage", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("pickup:coordinator_document", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("pickup:coordinator_document", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_shortage", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_document", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_document", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
     ("pickup:coordinator_pickup", "GET"): every(405),
-    ("pickup:coordinator_pickup", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_pickup", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     ("payments:coordinator_cash", "GET"): every(405),
-    ("payments:coordinator_cash", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("payments:coordinator_cash", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     # Refused (nothing received beyond what is owed): a message, nothing written.
     ("payments:coordinator_refund_by_hand", "GET"): every(405),
-    ("payments:coordinator_refund_by_hand", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("payments:coordinator_refund_by_hand", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     ("pickup:coordinator_cancel_order", "GET"): every(405),
-    ("pickup:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     # Stripe's webhook: public, but only a request signed with our secret is heard.
     ("payments:stripe_webhook", "GET"): every(405),
     ("payments:stripe_webhook", "POST"): every(400),
-    ("orders:farm_home", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("orders:farm_home", "POST"): (LOGIN, 405, 405, 405, 405, 405),
-    ("orders:stock_grid", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("orders:stock_grid", "POST"): (LOGIN, 404, 404, 302, 404, 302),
-    ("orders:stock_counts", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("orders:stock_counts", "POST"): (LOGIN, 405, 405, 405, 405, 405),
-    ("orders:stock_csv", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("orders:stock_csv", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("orders:farm_home", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("orders:farm_home", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    ("orders:stock_grid", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("orders:stock_grid", "POST"): (LOGIN, 404, 404, 302, 302, 404, 302),
+    ("orders:stock_counts", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("orders:stock_counts", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    ("orders:stock_csv", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("orders:stock_csv", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     ("orders:stock_upload", "GET"): every(405),
-    ("orders:stock_upload", "POST"): (LOGIN, 404, 404, 200, 404, 200),
-    ("pickup:farm_pickup_list", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("pickup:farm_pickup_list", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("orders:stock_upload", "POST"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("pickup:farm_pickup_list", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("pickup:farm_pickup_list", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     # --- settlements: the coordinator's settling and reports (403); a farm's statements
     # in the portal (404 outside one's farms). The week two weeks ago is settled.
-    ("settlements:window", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("settlements:window", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("settlements:window", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("settlements:window", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
     ("settlements:settle", "GET"): every(405),
-    ("settlements:settle", "POST"): (LOGIN, 403, 403, 403, 403, 302),  # already: unchanged
-    ("settlements:payouts_csv", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("settlements:payouts_csv", "POST"): (LOGIN, 403, 403, 403, 403, 405),
+    ("settlements:settle", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),  # already: unchanged
+    ("settlements:payouts_csv", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("settlements:payouts_csv", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
     ("settlements:write_off", "GET"): every(405),
-    ("settlements:write_off", "POST"): (LOGIN, 403, 403, 403, 403, 409),  # a settled week
+    ("settlements:write_off", "POST"): (LOGIN, 403, 403, 403, 403, 403, 409),  # a settled week
     ("settlements:payout_paid", "GET"): every(405),
-    ("settlements:payout_paid", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("settlements:reports", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("settlements:margins", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("settlements:margins", "POST"): (LOGIN, 403, 403, 403, 403, 302),
-    ("settlements:reports", "POST"): (LOGIN, 403, 403, 403, 403, 405),
-    ("settlements:reports_csv", "GET"): (LOGIN, 403, 403, 403, 403, 200),
-    ("settlements:reports_csv", "POST"): (LOGIN, 403, 403, 403, 403, 405),
-    ("settlements:farm_statements", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("settlements:farm_statements", "POST"): (LOGIN, 405, 405, 405, 405, 405),
-    ("settlements:farm_statement", "GET"): (LOGIN, 404, 404, 200, 404, 200),
-    ("settlements:farm_statement", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("settlements:payout_paid", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("settlements:reports", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("settlements:margins", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("settlements:margins", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("settlements:reports", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("settlements:reports_csv", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("settlements:reports_csv", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("settlements:farm_statements", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("settlements:farm_statements", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    ("settlements:farm_statement", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
+    ("settlements:farm_statement", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     # --- baskets: public shop pages; each customer's own basket and orders.
     ("baskets:home", "GET"): every(200),
     ("baskets:home", "POST"): every(405),
@@ -198,39 +199,39 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("baskets:shop", "POST"): every(405),
     ("baskets:farm", "GET"): every(200),
     ("baskets:farm", "POST"): every(405),
-    ("baskets:basket", "GET"): (LOGIN, 200, 200, 200, 200, 200),
-    ("baskets:basket", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("baskets:basket", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("baskets:basket", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     ("baskets:line_update", "GET"): every(405),
-    ("baskets:line_update", "POST"): (LOGIN, 302, 302, 302, 302, 302),  # one's own basket
+    ("baskets:line_update", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),  # one's own basket
     ("baskets:repeat", "GET"): every(405),
-    ("baskets:repeat", "POST"): (LOGIN, 302, 302, 302, 302, 302),
-    ("baskets:checkout", "GET"): (LOGIN, 200, 200, 302, 302, 302),  # empty basket: to shop
-    ("baskets:checkout", "POST"): (LOGIN, 302, 302, 302, 302, 302),
-    ("baskets:my_orders", "GET"): (LOGIN, 200, 200, 200, 200, 200),
-    ("baskets:my_orders", "POST"): (LOGIN, 405, 405, 405, 405, 405),
-    ("baskets:order", "GET"): (LOGIN, 200, 404, 404, 404, 404),
-    ("baskets:order", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("baskets:repeat", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
+    ("baskets:checkout", "GET"): (LOGIN, 200, 200, 302, 302, 302, 302),  # empty basket: to shop
+    ("baskets:checkout", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
+    ("baskets:my_orders", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("baskets:my_orders", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    ("baskets:order", "GET"): (LOGIN, 200, 404, 404, 404, 404, 404),
+    ("baskets:order", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     ("baskets:order_cancel", "GET"): every(405),
-    ("baskets:order_cancel", "POST"): (LOGIN, 302, 404, 404, 404, 404),
+    ("baskets:order_cancel", "POST"): (LOGIN, 302, 404, 404, 404, 404, 404),
     # No Stripe key in the matrix: A is told card payment is not set up (302 back).
     ("baskets:order_pay", "GET"): every(405),
-    ("baskets:order_pay", "POST"): (LOGIN, 302, 404, 404, 404, 404),
-    ("baskets:order_paid", "GET"): (LOGIN, 302, 404, 404, 404, 404),
+    ("baskets:order_pay", "POST"): (LOGIN, 302, 404, 404, 404, 404, 404),
+    ("baskets:order_paid", "GET"): (LOGIN, 302, 404, 404, 404, 404, 404),
     ("baskets:order_paid", "POST"): every(405),
     # Law 25: the privacy page is public; one's own data, for oneself only (no id in
     # the URL); erasing asks for one's password (none sent here: 422, nothing erased).
-    ("accounts:names", "GET"): (LOGIN, 200, 200, 200, 200, 200),  # one's own name only
-    ("accounts:names", "POST"): (LOGIN, 422, 422, 422, 422, 422),  # no name sent here
+    ("accounts:names", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),  # one's own name only
+    ("accounts:names", "POST"): (LOGIN, 422, 422, 422, 422, 422, 422),  # no name sent here
     ("baskets:privacy", "GET"): every(200),
     ("baskets:privacy", "POST"): every(405),
-    ("baskets:my_data", "GET"): (LOGIN, 200, 200, 200, 200, 200),
-    ("baskets:my_data", "POST"): (LOGIN, 405, 405, 405, 405, 405),
-    ("baskets:my_data_json", "GET"): (LOGIN, 200, 200, 200, 200, 200),
-    ("baskets:my_data_json", "POST"): (LOGIN, 405, 405, 405, 405, 405),
-    ("baskets:my_data_zip", "GET"): (LOGIN, 200, 200, 200, 200, 200),
-    ("baskets:my_data_zip", "POST"): (LOGIN, 405, 405, 405, 405, 405),
+    ("baskets:my_data", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("baskets:my_data", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    ("baskets:my_data_json", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("baskets:my_data_json", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    ("baskets:my_data_zip", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("baskets:my_data_zip", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     ("baskets:account_erase", "GET"): every(405),
-    ("baskets:account_erase", "POST"): (LOGIN, 422, 422, 422, 422, 422),
+    ("baskets:account_erase", "POST"): (LOGIN, 422, 422, 422, 422, 422, 422),
 }
 # fmt: on
 
@@ -401,6 +402,9 @@ def build_world() -> World:
         "customer_a": factories.user(email="a@example.org"),
         "customer_b": factories.user(email="b@example.org"),
         "farmer_x": factories.farmer(farm_=farm_x, email="fx@example.org"),
+        "staff_x": factories.farmer(
+            farm_=farm_x, email="sx@example.org", membership__role=FarmMember.Role.STAFF
+        ),
         "farmer_y": factories.farmer(farm_=farm_y, email="fy@example.org"),
         "coordinator": coordinator,
     }
@@ -836,7 +840,7 @@ def test_url(client: Client, world: World, key: str, method: str, role: str) -> 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_admin_is_for_staff_only(client: Client, world: World, role: str) -> None:
-    """Every admin URL: none of the six roles is staff (coordinators neither), so each is
+    """Every admin URL: none of the seven roles is staff (coordinators neither), so each is
     sent to the admin's login page, sees no data and changes nothing. The login page
     itself shows its form (200); logging out sends to the admin's index."""
     sign_in(client, world, role)

@@ -144,6 +144,7 @@ def test_pickup_sheet_lists_every_customer_of_the_point_with_exactly_their_items
     for order in Order.objects.filter(
         window=window, pickup_point=plateau, status="locked"
     ).select_related("customer"):
+        assert order.customer is not None
         name = f"{order.customer.last_name}, {order.customer.first_name}"
         expected[name] = {
             (line.offer.product.farm.name, line.offer.product.name): line.quantity
@@ -165,6 +166,7 @@ def test_pickup_sheet_lists_every_customer_of_the_point_with_exactly_their_items
             assert f"{quantity} × {product}" in text
     others = Order.objects.filter(window=window, pickup_point=limoilou).select_related("customer")
     for order in others:
+        assert order.customer is not None
         assert order.customer.last_name not in text
 
 
