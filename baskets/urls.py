@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import payment_views, privacy_views, views
+from . import counter_views, payment_views, privacy_views, views
 
 app_name = "baskets"
 urlpatterns = [
@@ -16,6 +16,16 @@ urlpatterns = [
     path("my/orders/<int:order_id>/cancel/", views.order_cancel, name="order_cancel"),
     path("my/orders/<int:order_id>/pay/", payment_views.order_pay, name="order_pay"),
     path("my/orders/<int:order_id>/paid/", payment_views.order_paid, name="order_paid"),
+    path(
+        "coordinator/windows/<int:window_id>/phone-order/",
+        counter_views.phone_order_find,
+        name="coordinator_phone_order_find",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/phone-order/<int:user_id>/",
+        counter_views.phone_order,
+        name="coordinator_phone_order",
+    ),
     path("privacy/", privacy_views.privacy_page, name="privacy"),
     path("my/data/", privacy_views.my_data, name="my_data"),
     path("my/data/export.json", privacy_views.my_data_json, name="my_data_json"),

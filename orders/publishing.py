@@ -25,11 +25,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from common.spreadsheet import csv_bytes
 from farms.models import Farm, Product
 
+from .audit import audit_record
 from .errors import CsvError, WindowNotEditable
-from .models import Offer, OrderWindow
+from .models import AuditEvent, Offer, OrderWindow
 
 CSV_COLUMNS = ("product_id", "product", "unit", "quantity", "price")
 CSV_MAX_BYTES = 1_000_000
@@ -64,7 +66,12 @@ def window_editable_by_farmers(window: OrderWindow, *, now: datetime) -> bool:
 
 @transaction.atomic
 def offers_publish(
-    *, farm: Farm, window_id: int, rows: Sequence[OfferRow], now: datetime
+    *,
+    farm: Farm,
+    window_id: int,
+    rows: Sequence[OfferRow],
+    now: datetime,
+    by: User | None = None,
 ) -> list[RowOutcome]:
     """Apply each valid row to the window's offers; refuse the others with a reason.
 
@@ -97,9 +104,17 @@ def offers_publish(
         if problem := _row_problem(row):
             outcomes.append(_refused(row, product.name, problem))
             continue
-        outcomes.append(
-            _apply(window=window, product=product, offer=offers.get(product.pk), row=row)
-        )
+        offer = offers.get(product.pk)
+        old_price = offer.price if offer else None
+        outcomes.append(_apply(window=window, product=product, offer=offer, row=row))
+        if offer and offer.pk and old_price != row.price and offer.quantity > offer.remaining:
+            # Lines keep their price; the change is kept in the week's trail all the same.
+            audit_record(
+                window_id=window.pk,
+                action=AuditEvent.Action.PRICE_CHANGED,
+                by=by,
+                detail=f"{product.name}: {old_price} → {row.price}",
+            )
     return outcomes
 
 

@@ -153,6 +153,7 @@ def window_orders(
             Q(customer__first_name__icontains=word)
             | Q(customer__last_name__icontains=word)
             | Q(customer__email__icontains=word)
+            | Q(walk_in_name__icontains=word)
         )
     if point_id:
         found &= Q(pickup_point_id=point_id)
@@ -167,7 +168,7 @@ def window_orders(
             window=window,
         )
         .distinct()
-        .select_related("customer", "pickup_point", "pickup_slot")
+        .select_related("customer", "pickup_point", "pickup_slot", "entered_by")
         .prefetch_related("payments__refunds", "lines")
         .order_by("pickup_point__name", "customer__last_name", "customer__first_name")
     )

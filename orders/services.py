@@ -9,9 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+
 from . import locks
+from .audit import audit_record
 from .errors import WindowError
-from .models import CoopSettings, Order, OrderWindow, Payment
+from .models import AuditEvent, CoopSettings, Order, OrderWindow, Payment
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +118,7 @@ def window_update(
 
 
 @transaction.atomic
-def window_close_early(*, window_id: int, now: datetime) -> OrderWindow:
+def window_close_early(*, window_id: int, now: datetime, by: User | None = None) -> OrderWindow:
     """Bring the deadline of a window taking orders to now, so the closing job can run
     before its time (a coordinator's « close now »). The deadline holds at once for
     every write, with or without a worker; a second press finds it already past."""
@@ -128,6 +131,7 @@ def window_close_early(*, window_id: int, now: datetime) -> OrderWindow:
         raise WindowError(_("Only a window taking orders can be closed early."))
     window.closes_at = now
     window.save(update_fields=["closes_at"])
+    audit_record(window_id=window.pk, action=AuditEvent.Action.WINDOW_CLOSED_EARLY, by=by)
     return window
 
 

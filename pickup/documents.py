@@ -84,7 +84,10 @@ def window_data(window: OrderWindow) -> WindowData:
     """Every locked order of the window with its items: three queries in all."""
     orders: dict[int, CustomerOrder] = {}
     order_rows = (
-        Order.objects.filter(window=window, status__in=Order.CLOSED_STATUSES)
+        # Walk-in sales (no customer) were sold from what was left: not on lists or sheets.
+        Order.objects.filter(
+            window=window, status__in=Order.CLOSED_STATUSES, customer__isnull=False
+        )
         .values_list(
             "pk",
             "customer__first_name",

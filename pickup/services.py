@@ -19,6 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from orders.audit import Action, audit_record
 from orders.locks import offer_lock, order_lock, window_lock_unsettled
 from orders.models import Offer, Order, OrderLine, OrderWindow
 from payments.jobs import refund_after_commit
@@ -42,7 +44,7 @@ def order_mark_pickup(*, order_id: int, picked_up: bool) -> Order:
 
 
 @transaction.atomic
-def order_cancel_closed(*, order_id: int) -> Order:
+def order_cancel_closed(*, order_id: int, by: User | None = None) -> Order:
     """Cancel an order of a closed week. Its units are not put back on sale (the week
     is over); what was paid by card is refunded by a task once this commits."""
     window_lock_unsettled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
@@ -51,6 +53,7 @@ def order_cancel_closed(*, order_id: int) -> Order:
         raise PickupError(_("Only orders of a closed week can be cancelled here."))
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status", "updated_at"])
+    audit_record(window_id=order.window_id, action=Action.ORDER_CANCELLED, by=by, order_id=order.pk)
     refund_after_commit(order_id, "cancellation")
     jobs.documents_rebuild_after_commit(order.window_id)
     return order
@@ -64,7 +67,9 @@ class ShortageCut:
 
 
 @transaction.atomic
-def shortage_record(*, offer_id: int, units_short: int, now: datetime) -> list[ShortageCut]:
+def shortage_record(
+    *, offer_id: int, units_short: int, now: datetime, by: User | None = None
+) -> list[ShortageCut]:
     """Take `units_short` units off the offer's lines, latest orders first."""
     window_lock_unsettled(Offer.objects.values_list("window_id", flat=True).get(pk=offer_id))
     offer = offer_lock(offer_id)
@@ -72,7 +77,8 @@ def shortage_record(*, offer_id: int, units_short: int, now: datetime) -> list[S
         raise PickupError(_("Shortages are recorded once the week is closed."))
     lines = list(
         OrderLine.objects.select_for_update(of=("self",))
-        .filter(offer=offer, order__status__in=Order.CLOSED_STATUSES)
+        # Walk-in sales were handed over at the table: a shortage is never theirs.
+        .filter(offer=offer, order__status__in=Order.CLOSED_STATUSES, order__customer__isnull=False)
         .select_related("order__customer")
         .order_by("-order__confirmed_at", "-order_id")
     )
@@ -92,12 +98,17 @@ def shortage_record(*, offer_id: int, units_short: int, now: datetime) -> list[S
             continue
         line.shortage += cut
         line.save(update_fields=["shortage"])
-        if line.order.customer is not None:  # a walk-in buyer has no address
-            cuts.append(ShortageCut(line.order_id, line.order.customer.email, cut))
+        cuts.append(ShortageCut(line.order_id, line.order.customer.email, cut))  # type: ignore[union-attr]
         left -= cut
         if left == 0:
             break
     product_name = offer.product.name
+    audit_record(
+        window_id=offer.window_id,
+        action=Action.SHORTAGE_RECORDED,
+        by=by,
+        detail=f"{product_name}: {units_short}",
+    )
     transaction.on_commit(lambda: _tell_customers(cuts=cuts, product=product_name))
     for order_id in sorted({cut.order_id for cut in cuts}):
         # Card payments captured at close give back the units short, once.

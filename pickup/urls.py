@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import counter_views, views
 
 app_name = "pickup"
 urlpatterns = [
@@ -25,6 +25,11 @@ urlpatterns = [
         "coordinator/documents/<int:document_id>.<str:fmt>",
         views.document_download,
         name="coordinator_document",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/walk-in/",
+        counter_views.walk_in,
+        name="coordinator_walk_in",
     ),
     path(
         "coordinator/orders/<int:order_id>/pickup/",

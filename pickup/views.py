@@ -21,7 +21,7 @@ from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 from common.errors import DomainError
 from common.files import serve
 from farms.access import managed_farm
-from orders import selectors
+from orders import audit, selectors
 from orders import services as market
 from orders.models import Offer, Order, OrderWindow, PickupDocument, PickupPoint
 from payments.ledger import payment_state
@@ -110,6 +110,7 @@ def window_detail(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
             "offers": selectors.window_offers_ordered(window=window)
             if window.status == "closed"
             else [],
+            "audit_events": audit.window_events(window_id=window.pk),
             "overdue": window.status in ("scheduled", "open")
             and window.closes_at <= timezone.now(),
         },
@@ -137,7 +138,7 @@ def window_close_now(request: AuthenticatedHttpRequest, window_id: int) -> HttpR
         if due or (early and request.POST.get("confirm") == "1"):
             if early:
                 try:
-                    market.window_close_early(window_id=window.pk, now=now)
+                    market.window_close_early(window_id=window.pk, now=now, by=request.user)
                 except DomainError as refusal:
                     messages.error(request, refusal.message)
                     return redirect("pickup:coordinator_window", window_id=window.pk)
@@ -218,7 +219,9 @@ def shortage(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     try:
         # Commits first; the emails, refunds and the rebuild of the lists and sheets
         # are queued for after the commit (the page says « rebuilding » meanwhile).
-        cuts = services.shortage_record(offer_id=offer.pk, units_short=units, now=timezone.now())
+        cuts = services.shortage_record(
+            offer_id=offer.pk, units_short=units, now=timezone.now(), by=request.user
+        )
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect("pickup:coordinator_window", window_id=window.pk)
@@ -244,7 +247,7 @@ def order_cancel_refund(request: AuthenticatedHttpRequest, order_id: int) -> Htt
     sheets are rebuilt, both after the cancellation commits."""
     order = get_object_or_404(Order, pk=order_id)
     try:
-        services.order_cancel_closed(order_id=order.pk)
+        services.order_cancel_closed(order_id=order.pk, by=request.user)
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")

@@ -340,10 +340,15 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
     of_window = Q(window=window) if order_id is None else Q(window=window, pk=order_id)
     of_orders = Q(order__window=window) if order_id is None else Q(order_id=order_id)
     rows = Order.objects.filter(of_window).values_list(
-        "pk", "status", "customer__first_name", "customer__last_name", "customer__email"
+        "pk",
+        "status",
+        "customer__first_name",
+        "customer__last_name",
+        "customer__email",
+        "walk_in_name",
     )
-    for pk, status, first, last, email in rows.iterator(chunk_size=5000):
-        name = f"{first} {last}".strip() or email
+    for pk, status, first, last, email, walk_in in rows.iterator(chunk_size=5000):
+        name = f"{first or ''} {last or ''}".strip() or email or walk_in
         orders[pk] = OrderMoney(
             order_id=pk, customer=name, status=status, status_label=str(labels.get(status))
         )

@@ -155,6 +155,14 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("payments:coordinator_refund_by_hand", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     ("pickup:coordinator_cancel_order", "GET"): every(405),
     ("pickup:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    # --- the counter: phone orders (A's basket, emptied: refused and rolled back, 422)
+    # and walk-in sales (last week, no buyer's name: refused, 422).
+    ("baskets:coordinator_phone_order_find", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("baskets:coordinator_phone_order_find", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("baskets:coordinator_phone_order", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("baskets:coordinator_phone_order", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
+    ("pickup:coordinator_walk_in", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_walk_in", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
     # Stripe's webhook: public, but only a request signed with our secret is heard.
     ("payments:stripe_webhook", "GET"): every(405),
     ("payments:stripe_webhook", "POST"): every(400),
@@ -530,6 +538,7 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     "path": lambda w: "no-such-file.png",
     "key": lambda w: "not-a-real-key",
     "uidb36": lambda w: "1",
+    "user_id": lambda w: w.order_a.customer_id,
 }
 
 
@@ -557,6 +566,8 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "payments:coordinator_refund_by_hand": {"order_id": lambda w: w.last_week_order_a.pk},
     "pickup:coordinator_cancel_order": {"order_id": lambda w: w.last_week_order_a.pk},
     "pickup:farm_pickup_list": {"window_id": last_week},
+    "pickup:coordinator_walk_in": {"window_id": last_week},
+    "baskets:coordinator_phone_order": {"window_id": lambda w: w.window.pk},
     "settlements:window": {"window_id": settled_week},
     "settlements:settle": {"window_id": settled_week},
     "settlements:payouts_csv": {"window_id": settled_week},

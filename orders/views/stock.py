@@ -150,7 +150,7 @@ def grid(request: AuthenticatedHttpRequest, farm_slug: str, window_id: int) -> H
             rows.append(publishing.OfferRow(product_id=product.pk, quantity=quantity, price=price))
     try:
         outcomes = publishing.offers_publish(
-            farm=farm, window_id=window.pk, rows=rows, now=timezone.now()
+            farm=farm, window_id=window.pk, rows=rows, now=timezone.now(), by=request.user
         )
     except WindowNotEditable:
         messages.error(request, _("This window has closed: its stock can no longer change."))
@@ -224,7 +224,7 @@ def grid_upload(request: AuthenticatedHttpRequest, farm_slug: str, window_id: in
             raise CsvError(_("The file is too large (1 MB at most)."))
         rows, refused = publishing.read_csv(upload.read(publishing.CSV_MAX_BYTES + 1))
         outcomes = publishing.offers_publish(
-            farm=farm, window_id=window.pk, rows=rows, now=timezone.now()
+            farm=farm, window_id=window.pk, rows=rows, now=timezone.now(), by=request.user
         )
     except CsvError as error:
         context["upload_error"] = str(error)
