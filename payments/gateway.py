@@ -190,7 +190,8 @@ def checkout_create(
     metadata: dict[str, str],
 ) -> Session:
     """A hosted Checkout page for `amount`. With `manual_capture` the card is held
-    (captured at close) and saved for charges made without the customer."""
+    (captured at close) and saved for charges made without the customer. An empty
+    `customer` (a walk-in buyer) makes a page for this payment alone."""
     intent_data: dict[str, Any] = {
         "capture_method": "manual" if manual_capture else "automatic",
         "metadata": metadata,
@@ -202,7 +203,7 @@ def checkout_create(
         session = _client().v1.checkout.sessions.create(
             params={  # type: ignore[arg-type]  # a plain dict, as Stripe's docs write it
                 "mode": "payment",
-                "customer": customer,
+                **({"customer": customer} if customer else {}),  # none for a walk-in
                 "client_reference_id": metadata.get("order_id", ""),
                 "success_url": success_url,
                 "cancel_url": cancel_url,

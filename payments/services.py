@@ -26,6 +26,7 @@ Rules that make it exactly once:
 """
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -103,7 +104,61 @@ def checkout_begin(*, order_id: int, customer_id: int, return_url: str, cancel_u
     Payment.objects.filter(pk=payment.pk).update(
         status=Payment.Status.PENDING, amount_authorized=amount
     )
-    stripe_customer = _stripe_customer(order)
+    return _checkout_page(
+        order=order,
+        payment=payment,
+        kind=kind,
+        amount=amount,
+        stripe_customer=_stripe_customer(order),
+        return_url=return_url,
+        cancel_url=cancel_url,
+    )
+
+
+def walk_in_checkout(*, order_id: int, return_url: str, cancel_url: str) -> str:
+    """The Stripe Checkout address where a walk-in buyer (no account, no saved card)
+    pays their sale at the table, on the co-op's tablet or their own phone."""
+    if not gateway.enabled():
+        raise PaymentError(_("Card payment is not set up for this co-op."))
+    order = Order.objects.select_related("window").get(pk=order_id)
+    if order.customer_id is not None or order.payment_method != CARD:
+        raise PaymentError(_("This order is not paid by card."))
+    outstanding = payment_state(order).outstanding
+    if outstanding <= 0 or order.window.settled_at:
+        raise PaymentError(_("There is nothing to pay on this order."))
+    if outstanding < STRIPE_MINIMUM:
+        raise PaymentError(
+            _("Card payments start at %(minimum)s: pay this order at pickup.")
+            % {"minimum": format_money(STRIPE_MINIMUM)}
+        )
+    payment = Payment.objects.create(
+        order=order,
+        method=CARD,
+        kind=Payment.Kind.LINK,
+        status=Payment.Status.PENDING,
+        amount_authorized=outstanding,
+    )
+    return _checkout_page(
+        order=order,
+        payment=payment,
+        kind=Payment.Kind.LINK,
+        amount=outstanding,
+        stripe_customer="",
+        return_url=return_url,
+        cancel_url=cancel_url,
+    )
+
+
+def _checkout_page(
+    *,
+    order: Order,
+    payment: Payment,
+    kind: str,
+    amount: Decimal,
+    stripe_customer: str,
+    return_url: str,
+    cancel_url: str,
+) -> str:
     description = _("%(coop)s – order %(number)s, pickup %(date)s") % {
         "coop": settings.COOP_NAME,
         "number": order.pk,

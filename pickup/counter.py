@@ -95,10 +95,18 @@ def order_on_behalf(
 
 @transaction.atomic
 def walk_in_sale(
-    *, by: User, window_id: int, name: str, wanted: Sequence[tuple[int, int]], now: datetime
+    *,
+    by: User,
+    window_id: int,
+    name: str,
+    wanted: Sequence[tuple[int, int]],
+    now: datetime,
+    card: bool = False,
 ) -> Order:
     """Sell units left on the week's offers to a buyer without an account, paid in
-    cash now. Every line or none: a line beyond what is left refuses the sale."""
+    cash now, or by card on a payment page (`card`: the view opens it with
+    `payments.services.walk_in_checkout` once this commits). Every line or none: a
+    line beyond what is left refuses the sale."""
     name = " ".join(name.split())[:120]
     if not name:
         raise PickupError(_("Enter the buyer's name."))
@@ -121,7 +129,7 @@ def walk_in_sale(
         walk_in_name=name,
         entered_by=by,
         status=Order.Status.PICKED_UP,
-        payment_method="at_pickup",
+        payment_method="card" if card else "at_pickup",
         confirmed_at=now,
         last_activity_at=now,
         language=by.language if by.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
@@ -149,7 +157,8 @@ def walk_in_sale(
             unit_price=offer.price,
             tax_class=offer.product.tax_class,
         )
-    cash_record(order_id=order.pk, recorded_by_id=by.pk)
+    if not card:
+        cash_record(order_id=order.pk, recorded_by_id=by.pk)
     audit_record(
         window_id=window.pk, action=Action.WALK_IN_SALE, by=by, order_id=order.pk, detail=name
     )

@@ -1,8 +1,12 @@
 """Walk-in sales at the pickup table (coordinators only, 403 for others)."""
 
+from urllib.parse import urljoin
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -10,7 +14,10 @@ from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 from common.errors import DomainError
 from common.money import format_money
 from orders.models import Offer, OrderWindow
+from payments import gateway
+from payments.errors import PaymentError
 from payments.ledger import owed
+from payments.services import walk_in_checkout
 
 from . import counter
 
@@ -37,6 +44,9 @@ def walk_in(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
                 problem = _("Enter a whole number of units (0 if none).")
                 break
             wanted.append((offer.pk, int(raw)))
+        card = request.POST.get("method") == "card"
+        if card and not gateway.enabled():
+            problem = _("Card payment is not set up for this co-op.")
         if not problem:
             try:
                 sale = counter.walk_in_sale(
@@ -45,10 +55,13 @@ def walk_in(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
                     name=request.POST.get("name", ""),
                     wanted=wanted,
                     now=timezone.now(),
+                    card=card,
                 )
             except DomainError as refusal:
                 problem = refusal.message
             else:
+                if card:
+                    return _card_page(request, window, sale.pk)
                 messages.success(
                     request,
                     _("Walk-in sale %(number)s to %(name)s: %(amount)s collected in cash.")
@@ -70,4 +83,27 @@ def walk_in(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
             "problem": problem,
         },
         status=status,
+    )
+
+
+def _card_page(
+    request: AuthenticatedHttpRequest, window: OrderWindow, sale_id: int
+) -> HttpResponse:
+    """The sale is recorded (picked up, to pay by card): open its payment page. Stripe
+    unreachable or the amount too small: say so; the week's table can take it in cash."""
+    back = urljoin(settings.COOP_BASE_URL, reverse("pickup:coordinator_window", args=[window.pk]))
+    try:
+        url = walk_in_checkout(order_id=sale_id, return_url=back, cancel_url=back)
+    except PaymentError as refusal:
+        messages.error(
+            request,
+            _(
+                "Sale %(number)s is recorded but its card payment could not start: %(reason)s "
+                "Collect it in cash from the table below."
+            )
+            % {"number": sale_id, "reason": refusal.message},
+        )
+        return redirect("pickup:coordinator_window", window_id=window.pk)
+    return render(
+        request, "pickup/walk_in_card.html", {"window": window, "url": url, "sale_id": sale_id}
     )

@@ -98,7 +98,7 @@ def test_the_coordinator_runs_the_week(page, live_server, screenshot, celery_wor
     page.get_by_role("link", name="Vente au comptoir…").click()
     page.get_by_label("Nom de l’acheteur").fill("Luc Côté")
     page.locator("input.qty-input").first.fill("1")
-    page.get_by_role("button", name="Enregistrer la vente, payée comptant").click()
+    page.get_by_role("button", name="Enregistrer la vente").click()
     page.wait_for_url(f"{base}/coordinator/windows/{window.pk}/")
     expect(page.locator("main")).to_contain_text("Luc Côté")
     sale = Order.objects.get(window=window, walk_in_name="Luc Côté")

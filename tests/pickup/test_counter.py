@@ -268,3 +268,48 @@ def test_the_weeks_trail_records_closing_early_shortages_and_price_changes(clien
     )
     assert "changed a price after orders were placed" in page.content.decode()
     assert f"Carottes: {carrots.price} → 9.99" in page.content.decode()
+
+
+def test_a_walk_in_sale_paid_by_card_on_a_payment_page(client, week, fake_stripe) -> None:
+    """The buyer pays on Stripe's page (the fake, over HTTP); the payment, read back from
+    Stripe, settles the sale: nothing left to collect."""
+    from payments import services as payment_services
+
+    window, carrots, honey, point = week
+    _closed(window)
+    client.force_login(factories.coordinator())
+    response = client.post(
+        reverse("pickup:coordinator_walk_in", args=[window.pk]),
+        {"name": "Luc", f"q-{honey.pk}": "2", "method": "card"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    sale = Order.objects.get(walk_in_name="Luc")
+    payment = Payment.objects.get(order=sale)
+    assert (payment.kind, payment.status, payment.amount_authorized) == (
+        "link",
+        "pending",
+        owed(sale),
+    )
+    assert payment.checkout_url in response.content.decode()
+    fake_stripe.complete_session(payment.stripe_checkout_session_id, "ok")
+    payment_services.payment_sync(payment_id=payment.pk)
+    payment.refresh_from_db()
+    assert payment.amount_captured == owed(sale)
+    assert payment_services.payment_state(sale).outstanding == 0
+
+
+def test_a_walk_in_card_sale_without_stripe_is_refused_before_anything_is_sold(
+    client, week
+) -> None:
+    window, carrots, honey, point = week
+    _closed(window)
+    client.force_login(factories.coordinator())
+    response = client.post(
+        reverse("pickup:coordinator_walk_in", args=[window.pk]),
+        {"name": "Luc", f"q-{honey.pk}": "2", "method": "card"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422
+    assert "Card payment is not set up for this co-op." in response.content.decode()
+    assert not Order.objects.filter(walk_in_name="Luc").exists()
