@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from orders.basket import MAX_UNITS_PER_LINE
-from orders.models import PickupPoint
+from orders.models import PickupPoint, PickupSlot
 
 
 class LineForm(forms.Form):
@@ -68,11 +68,15 @@ class CheckoutForm(forms.Form):
         points: list[PickupPoint],
         room: dict[int, int],
         methods: list[str],
+        slots: dict[int, list[PickupSlot]],
         **kwargs: object,
     ) -> None:
+        """`points`: those offered this week (active, not closed); `slots`: the week's
+        slots by point id (`orders.slots.slots_for_week`)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.points = points
         self.room = room
+        self.slots = slots
         labels = {
             "card": _("By card now: the total is held on your card and charged at close"),
             "at_pickup": _("At pickup, cash or debit"),
@@ -80,7 +84,7 @@ class CheckoutForm(forms.Form):
         self.methods = methods
         self.fields["payment_method"].choices = [(m, labels[m]) for m in methods]  # type: ignore[attr-defined]
         self.fields["pickup_slot"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (slot.pk, str(slot)) for point in points for slot in point.slots.all()
+            (slot.pk, str(slot)) for point in points for slot in slots.get(point.pk, [])
         ]
 
     def clean(self) -> dict[str, object]:
@@ -92,8 +96,15 @@ class CheckoutForm(forms.Form):
                 self.add_error("payment_method", _("Choose how you will pay."))
         point = data.get("pickup_point")
         slot_id = data.get("pickup_slot")
-        if isinstance(point, PickupPoint):
-            slots = {s.pk: s for s in point.slots.all()}
+        if isinstance(point, PickupPoint) and point.pk not in {p.pk for p in self.points}:
+            # Active, yet not offered: closed this week.
+            self.add_error(
+                "pickup_point",
+                _("%(point)s is closed this week: choose another pickup point.")
+                % {"point": point.name},
+            )
+        elif isinstance(point, PickupPoint):
+            slots = {s.pk: s for s in self.slots.get(point.pk, [])}
             if slots and slot_id not in slots:
                 self.add_error(
                     "pickup_slot", _("Choose a time slot at %(point)s.") % {"point": point.name}

@@ -22,7 +22,8 @@ from farms.selectors import farm_directory
 from orders import basket as basket_service
 from orders import selectors as market
 from orders import services as market_services
-from orders.models import Offer, Order, PickupPoint
+from orders.models import Offer, Order, PickupPoint, PointClosure
+from orders.slots import closed_point_ids, slots_for_week
 from payments import gateway
 from payments.ledger import payment_state
 
@@ -201,7 +202,9 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("baskets:shop")
     order = basket.order
     assert order is not None  # noqa: S101 - lines imply an order
-    points = list(PickupPoint.objects.filter(is_active=True).prefetch_related("slots"))
+    closed = closed_point_ids(window)
+    points = [p for p in PickupPoint.objects.filter(is_active=True) if p.pk not in closed]
+    slots = slots_for_week(window)
     room = basket_service.slots_with_room(window=window, exclude_order_id=order.pk)
     methods = market_services.payment_methods_offered()
     initial = {
@@ -216,7 +219,12 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
         "payment_method": order.payment_method if order.payment_method in methods else methods[0],
     }
     form = CheckoutForm(
-        request.POST or None, points=points, room=room, methods=methods, initial=initial
+        request.POST or None,
+        points=points,
+        room=room,
+        methods=methods,
+        slots=slots,
+        initial=initial,
     )
     status = 200
     if request.method == "POST":
@@ -254,7 +262,7 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
             "window": window,
             "basket": basket,
             "form": form,
-            "points": points,
+            "points": [(point, slots.get(point.pk, [])) for point in points],
             # Full slots cannot be chosen (the customer's own slot stays choosable).
             "full_slots": {pk for pk, free in room.items() if free <= 0},
             "card_enabled": "card" in methods,
@@ -286,6 +294,11 @@ def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
             "order": order,
             "basket": basket,
             "editable": order.window.accepts_orders() and order.status in basket_service.EDITABLE,
+            "point_closure": PointClosure.objects.filter(
+                window_id=order.window_id, pickup_point_id=order.pickup_point_id
+            ).first()
+            if order.pickup_point_id and order.status == Order.Status.CONFIRMED
+            else None,
             "pay": payment_state(order) if order.status != Order.Status.BASKET else None,
             "card_enabled": gateway.enabled(),
         },

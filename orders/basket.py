@@ -31,8 +31,18 @@ from common.money import format_money
 
 from . import locks, pricing
 from .errors import BasketError, WindowClosed
-from .models import CoopSettings, Offer, Order, OrderLine, OrderWindow, PickupPoint, PickupSlot
+from .models import (
+    CoopSettings,
+    Offer,
+    Order,
+    OrderLine,
+    OrderWindow,
+    PickupPoint,
+    PickupSlot,
+    PointClosure,
+)
 from .services import payment_methods_offered
+from .slots import slots_for_week
 
 logger = logging.getLogger(__name__)
 
@@ -302,9 +312,11 @@ def slot_has_room(*, slot: PickupSlot, window: OrderWindow, exclude_order_id: in
 
 
 def slots_with_room(*, window: OrderWindow, exclude_order_id: int | None) -> dict[int, int]:
-    """Free places per slot id, for the checkout form (full slots are 0)."""
+    """Free places per slot id, for the checkout form (full slots are 0): the week's
+    slots and the standing ones."""
+    slots = PickupSlot.objects.filter(Q(window=window) | Q(window__isnull=True))
     counts = dict(
-        PickupSlot.objects.annotate(
+        slots.annotate(
             taken=Count(
                 "orders",
                 filter=Q(orders__window=window, orders__status=Order.Status.CONFIRMED)
@@ -312,9 +324,7 @@ def slots_with_room(*, window: OrderWindow, exclude_order_id: int | None) -> dic
             )
         ).values_list("pk", "taken")
     )
-    return {
-        slot.pk: max(0, slot.capacity - counts.get(slot.pk, 0)) for slot in PickupSlot.objects.all()
-    }
+    return {slot.pk: max(0, slot.capacity - counts.get(slot.pk, 0)) for slot in slots}
 
 
 @transaction.atomic
@@ -339,12 +349,19 @@ def order_confirm(
     point = PickupPoint.objects.filter(pk=pickup_point_id, is_active=True).first()
     if point is None:
         raise BasketError(_("Choose a pickup point."))
+    closure = PointClosure.objects.filter(window=window, pickup_point=point).first()
+    if closure is not None:
+        raise BasketError(
+            _("%(point)s is closed this week: choose another pickup point.") % {"point": point.name}
+            + (f" ({closure.reason})" if closure.reason else "")
+        )
     slot = None
-    if point.slots.exists():
+    offered = [s.pk for s in slots_for_week(window, point_id=point.pk).get(point.pk, [])]
+    if offered:
         # Lock the slot so two customers cannot take its last place at once.
         slot = (
             PickupSlot.objects.select_for_update()
-            .filter(pk=pickup_slot_id or 0, pickup_point=point)
+            .filter(pk=pickup_slot_id or 0, pk__in=offered)
             .first()
         )
         if slot is None:

@@ -37,3 +37,7 @@ class WindowNotEditable(DomainError):
 
 class CsvError(DomainError):
     """The file as a whole cannot be read (not the fault of one line)."""
+
+
+class PointError(DomainError):
+    """A coordinator's change of a pickup point, its slots or its closures, refused."""

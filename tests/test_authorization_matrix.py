@@ -155,6 +155,31 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("payments:coordinator_refund_by_hand", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     ("pickup:coordinator_cancel_order", "GET"): every(405),
     ("pickup:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    # --- pickup points and slots: the point is « Marché Jean-Talon » (no slot), the slot
+    # the other point's; the week is the upcoming one. Reopening a point that is not
+    # closed is refused (a message, 302, nothing written).
+    ("orders:points", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:points", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("orders:point_create", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:point_create", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:point_edit", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:point_edit", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:point_slots", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:point_slots", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:point_week_slots", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:point_week_slots", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:point_week_copy", "GET"): every(405),
+    ("orders:point_week_copy", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:point_reopen", "GET"): every(405),
+    ("orders:point_reopen", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:slot_edit", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:slot_edit", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:slot_delete", "GET"): every(405),
+    ("orders:slot_delete", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("orders:points_week", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("orders:points_week", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("orders:point_close", "GET"): every(405),
+    ("orders:point_close", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     # --- the counter: phone orders (A's basket, emptied: refused and rolled back, 422)
     # and walk-in sales (last week, no buyer's name: refused, 422).
     ("baskets:coordinator_phone_order_find", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -260,6 +285,15 @@ WRITERS: dict[str, frozenset[str]] = {
     "payments:coordinator_cash": frozenset({"coordinator"}),
     "settlements:margins": frozenset({"coordinator"}),
     "pickup:coordinator_cancel_order": frozenset({"coordinator"}),
+    # --- pickup points and slots
+    "orders:point_create": frozenset({"coordinator"}),
+    "orders:point_edit": frozenset({"coordinator"}),
+    "orders:point_slots": frozenset({"coordinator"}),
+    "orders:point_week_slots": frozenset({"coordinator"}),
+    "orders:point_week_copy": frozenset({"coordinator"}),
+    "orders:slot_edit": frozenset({"coordinator"}),
+    "orders:slot_delete": frozenset({"coordinator"}),  # no order uses it
+    "orders:point_close": frozenset({"coordinator"}),
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
@@ -528,6 +562,8 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     "order_id": lambda w: w.order_a.pk,
     "document_id": lambda w: w.pickup_list_x.pk,
     "statement_id": lambda w: w.statement_x.pk,
+    "point_id": lambda w: w.point.pk,
+    "slot_id": lambda w: PickupSlot.objects.get(pickup_point__name="Église Saint-Denis").pk,
     "fmt": lambda w: "csv",
     # The admin's, allauth's and the media server's.
     "object_id": lambda w: w.order_a.pk,
@@ -565,6 +601,10 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "payments:coordinator_cash": {"order_id": lambda w: w.last_week_order_a.pk},
     "payments:coordinator_refund_by_hand": {"order_id": lambda w: w.last_week_order_a.pk},
     "pickup:coordinator_cancel_order": {"order_id": lambda w: w.last_week_order_a.pk},
+    # The point with a standing slot, to copy it into the week.
+    "orders:point_week_copy": {
+        "point_id": lambda w: PickupPoint.objects.get(name="Église Saint-Denis").pk
+    },
     "pickup:farm_pickup_list": {"window_id": last_week},
     "pickup:coordinator_walk_in": {"window_id": last_week},
     "baskets:coordinator_phone_order": {"window_id": lambda w: w.window.pk},
@@ -628,6 +668,18 @@ def _window_dates(w: World) -> dict[str, Any]:
     }
 
 
+def _point_data(name: str, **fields: str) -> dict[str, str]:
+    return {
+        "name": name,
+        "address": "1 rue Principale",
+        "city": "Montréal",
+        "opens_at": "16:00",
+        "closes_at": "19:00",
+        "is_active": "on",
+        **fields,
+    }
+
+
 # What each POST sends: what an allowed role would really send (so that the database
 # check of the refused roles proves something), never anything destructive.
 POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
@@ -657,6 +709,17 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     },
     "baskets:line_update": lambda w: {"quantity": "3"},
     "baskets:checkout": lambda w: {"pickup_point": w.point.pk, "language": "fr-ca"},
+    # --- pickup points and slots
+    "orders:point_create": lambda w: _point_data("Marché Atwater"),
+    "orders:point_edit": lambda w: _point_data(w.point.name, instructions="Entrée côté rue."),
+    "orders:point_slots": lambda w: {"starts_at": "10:00", "ends_at": "11:00", "capacity": "5"},
+    "orders:point_week_slots": lambda w: {
+        "starts_at": "17:00",
+        "ends_at": "18:00",
+        "capacity": "8",
+    },
+    "orders:slot_edit": lambda w: {"starts_at": "16:00", "ends_at": "18:00", "capacity": "12"},
+    "orders:point_close": lambda w: {"pickup_point": w.point.pk, "reason": "Férié"},
 }
 
 
