@@ -14,7 +14,8 @@ from accounts.models import User
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 from common.errors import DomainError
 from orders import services as market
-from orders.models import Offer, Order, OrderLine, OrderWindow, PickupPoint, PickupSlot
+from orders.models import Offer, Order, OrderLine, OrderWindow, PickupPoint
+from orders.slots import closed_point_ids, slots_for_week
 from pickup import counter
 
 from . import emails
@@ -80,13 +81,13 @@ def phone_order(request: AuthenticatedHttpRequest, window_id: int, user_id: int)
         if order
         else {}
     )
-    points = list(PickupPoint.objects.filter(is_active=True).order_by("name"))
-    slots = list(
-        PickupSlot.objects.filter(pickup_point__is_active=True)
-        .filter(Q(window__isnull=True) | Q(window=window))
-        .select_related("pickup_point")
-        .order_by("pickup_point__name", "starts_at")
-    )
+    # The points and slots the week offers, as at checkout (`orders.slots`).
+    closed = closed_point_ids(window)
+    points = [
+        p for p in PickupPoint.objects.filter(is_active=True).order_by("name") if p.pk not in closed
+    ]
+    offered = slots_for_week(window)
+    slots = [slot for point in points for slot in offered.get(point.pk, [])]
     errors: dict[int, str] = {}
     problem = ""
     status = 200

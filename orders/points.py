@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 
+from .audit import audit_record
 from .errors import PointError
 from .models import AuditEvent, Order, OrderWindow, PickupPoint, PickupSlot, PointClosure
 
@@ -278,12 +279,8 @@ def point_close(
         raise PointError(
             _("%(point)s is already closed that week.") % {"point": point.name}
         ) from error
-    AuditEvent.objects.create(
-        window=window,
-        actor=by,
-        actor_name=str(by) if by else "",
-        action=AuditEvent.Action.POINT_CLOSED,
-        detail=point.name[:300],
+    audit_record(
+        window_id=window.pk, action=AuditEvent.Action.POINT_CLOSED, by=by, detail=point.name
     )
     for order_id in _orders_to_tell(point_id=point.pk, window_id=window.pk):
         transaction.on_commit(

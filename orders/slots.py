@@ -23,7 +23,7 @@ def slots_for_week(
         found = found.filter(pickup_point_id=point_id)
     standing: dict[int, list[PickupSlot]] = defaultdict(list)
     weekly: dict[int, list[PickupSlot]] = defaultdict(list)
-    for slot in found.order_by("pickup_point_id", "starts_at"):
+    for slot in found.select_related("pickup_point").order_by("pickup_point_id", "starts_at"):
         (standing if slot.window_id is None else weekly)[slot.pickup_point_id].append(slot)
     return {pk: weekly.get(pk) or standing[pk] for pk in {*standing, *weekly}}
 

@@ -454,3 +454,21 @@ def test_the_pages_render(coordinator_client, week) -> None:  # type: ignore[no-
         assert response.status_code == 200, url
     dashboard = coordinator_client.get(reverse("pickup:coordinator")).content.decode()
     assert reverse("orders:points") in dashboard
+
+
+def test_the_phone_order_page_offers_the_weeks_slots_too(coordinator_client, week) -> None:  # type: ignore[no-untyped-def]
+    window, _offer, point = week
+    standing = PickupSlot.objects.create(
+        pickup_point=point, starts_at=time(16), ends_at=time(17), capacity=5
+    )
+    own = PickupSlot.objects.create(
+        pickup_point=point, window=window, starts_at=time(18), ends_at=time(19), capacity=5
+    )
+    closed = factories.pickup_point(name="Église Saint-Denis")
+    PointClosure.objects.create(window=window, pickup_point=closed)
+    customer = factories.user()
+    url = reverse("baskets:coordinator_phone_order", args=[window.pk, customer.pk])
+    page = coordinator_client.get(url).content.decode()
+    assert str(own) in page
+    assert str(standing) not in page
+    assert "Église Saint-Denis" not in page
