@@ -1,6 +1,7 @@
 """The coordinators' back office in the browser (issue #14), as one journey of the demo
 coordinator, who is neither staff nor superuser, in French:
 
+3. adds a pickup point with two slots, and a customer chooses it at checkout;
 5. enters a phone order for a customer while the week is open (there is no grace
    period after the close: the lists are built from what was ordered);
 4. closes the week early; the close runs in a real Celery worker and the week's page
@@ -19,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from orders.models import AuditEvent, Order, OrderWindow, Payment
+from orders.models import AuditEvent, Order, OrderWindow, Payment, PickupPoint
 from tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -44,6 +45,46 @@ def test_the_coordinator_runs_the_week(page, live_server, screenshot, celery_wor
     caller = factories.user(
         email="ginette.lapointe@example.org", first_name="Ginette", last_name="Lapointe"
     )
+    _sign_in(page, base, "coordination@demo.coop", "coop-demo-2026")
+    page.wait_for_url(f"{base}/coordinator/")
+
+    # 3. A pickup point with two slots; a customer chooses it at checkout.
+    page.goto(f"{base}/coordinator/points/new/")
+    page.get_by_label("Nom", exact=True).fill("Café du Quartier")
+    page.get_by_label("Adresse").fill("12 rue Ontario Est")
+    page.get_by_label("Ville").fill("Montréal")
+    page.get_by_label("Ouvre à").fill("16:00")
+    page.get_by_label("Ferme à").fill("19:00")
+    page.get_by_label("Consignes aux clients").fill("Entrée par la ruelle.")
+    page.get_by_role("button", name="Créer le point").click()
+    expect(page.locator(".messages")).to_contain_text("Point de cueillette créé")
+    for starts, ends in (("16:00", "17:30"), ("17:30", "19:00")):
+        page.get_by_label("Commence à").fill(starts)
+        page.get_by_label("Finit à").fill(ends)
+        page.get_by_label("Capacité (commandes)").fill("20")
+        page.get_by_role("button", name="Ajouter la plage").click()
+        expect(page.locator(".messages")).to_contain_text("Plage ajoutée")
+    point = PickupPoint.objects.get(name="Café du Quartier")
+    assert point.slots.count() == 2
+    screenshot(page, "backoffice-point-slots-fr")
+    page.goto(f"{base}/accounts/logout/")
+    page.locator("#main").get_by_role("button", name="Se déconnecter").click()
+    shopper = factories.user(email="remi.gagne@example.org", first_name="Rémi", last_name="Gagné")
+    _sign_in(page, base, shopper.email, factories.PASSWORD)
+    page.goto(f"{base}/shop/")
+    page.locator(".offer-card").get_by_role("button", name="Ajouter").first.click()
+    expect(page.locator("#basket-panel .basket-line")).to_have_count(1)
+    page.locator("#basket-panel").get_by_role("link", name="Confirmer ma commande").click()
+    choice = page.locator(".checkout-form .choice").filter(has_text="Café du Quartier").first
+    choice.locator("input[name=pickup_point]").check()
+    expect(page.locator("main")).to_contain_text("Entrée par la ruelle.")
+    choice.get_by_label("17:30–19:00").check()
+    page.get_by_role("button", name="Confirmer ma commande").click()
+    expect(page.locator(".message").first).to_contain_text("confirmée")
+    chosen = Order.objects.get(window=window, customer=shopper)
+    assert (chosen.pickup_point, chosen.pickup_slot.starts_at.isoformat()) == (point, "17:30:00")
+    page.goto(f"{base}/accounts/logout/")
+    page.locator("#main").get_by_role("button", name="Se déconnecter").click()
     _sign_in(page, base, "coordination@demo.coop", "coop-demo-2026")
     page.wait_for_url(f"{base}/coordinator/")
 
