@@ -5,13 +5,16 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+
 from . import photos
-from .models import Farm, Product, Unit
-from .services import FarmProfileData, ProductData
+from .models import Farm, FarmMember, Product, Unit
+from .services import FarmProfileData, NewFarmData, PayoutData, ProductData
 from .validators import PHOTO_CONTENT_TYPES, photo_filename, photo_format
 
 
@@ -228,3 +231,117 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     def add_duplicate_error(self, message: str) -> None:
         self.add_error("name", ValidationError(message, code="duplicate"))
+
+
+# The co-op's back office, the farm's people and its payout details.
+
+
+class FarmCreateForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Farm
+        fields = ("name", "region", "town", "email", "language")
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email"})}
+        help_texts = {"name": _("The address of its public page is made from the name.")}
+
+    def farm_data(self) -> NewFarmData:
+        data = self.cleaned_data
+        return NewFarmData(
+            name=data["name"],
+            region=data["region"],
+            town=data["town"],
+            email=data["email"],
+            language=data["language"],
+        )
+
+
+class FarmStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Farm.Status.choices)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=FarmMember.Role.choices,
+        initial=FarmMember.Role.STAFF,
+        help_text=_(
+            "Owners manage the farm's people and payout details; staff the catalogue "
+            "and the weekly stock."
+        ),
+    )
+
+
+class PayoutForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Farm
+        fields = ("payout_name", "payout_institution", "payout_transit", "payout_account")
+        widgets = {
+            "payout_institution": forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "input-short", "autocomplete": "off"}
+            ),
+            "payout_transit": forms.TextInput(
+                attrs={"inputmode": "numeric", "class": "input-short", "autocomplete": "off"}
+            ),
+            "payout_account": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off"}
+            ),
+        }
+
+    def payout_data(self) -> PayoutData:
+        data = self.cleaned_data
+        return PayoutData(
+            payout_name=data["payout_name"],
+            payout_institution=data["payout_institution"],
+            payout_transit=data["payout_transit"],
+            payout_account=data["payout_account"],
+        )
+
+
+class AcceptInvitationForm(forms.Form):
+    """The new account of an invited person: their names and a password (checked by
+    the project's password validators)."""
+
+    first_name = forms.CharField(
+        label=_("Given name"),
+        max_length=150,
+        widget=forms.TextInput({"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Family name"),
+        max_length=150,
+        widget=forms.TextInput({"autocomplete": "family-name"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput({"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput({"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            probe = User(
+                email=self.email,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data

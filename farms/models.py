@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -46,6 +46,15 @@ class Certification(models.Model):
 
 
 class Farm(models.Model):
+    class Status(models.TextChoices):
+        """An active farm sells in the shop; a paused one takes a break (its offers leave
+        the shop from the next window on); an archived one has left the co-op. Neither
+        is ever deleted: its history, statements and payouts stay."""
+
+        ACTIVE = "active", _("active")
+        PAUSED = "paused", _("paused")
+        ARCHIVED = "archived", _("archived")
+
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     region = models.CharField(_("region"), max_length=40, choices=Region.choices)
@@ -67,7 +76,33 @@ class Farm(models.Model):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    # Shown in the shop and the directory: kept equal to `status == ACTIVE` by
+    # farms.services.farm_set_status (the shop's queries read this one).
     is_active = models.BooleanField(_("active"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    # Where the co-op pays the farm (a Canadian account: institution, transit, account).
+    payout_name = models.CharField(_("account holder"), max_length=120, blank=True)
+    payout_institution = models.CharField(
+        _("institution number"),
+        max_length=3,
+        blank=True,
+        validators=[RegexValidator(r"^\d{3}$", _("Enter the 3 digits of the institution."))],
+    )
+    payout_transit = models.CharField(
+        _("transit number"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5}$", _("Enter the 5 digits of the transit number."))],
+    )
+    payout_account = models.CharField(
+        _("account number"),
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{7,12}$", _("Enter the account number: 7 to 12 digits."))],
+    )
     # The co-op's margin on this farm's sales, when it differs from the co-op's rate.
     margin_percent = models.DecimalField(
         _("co-op margin for this farm (%)"),
@@ -120,6 +155,36 @@ class FarmMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.farm}"
+
+
+class FarmInvitation(models.Model):
+    """An email invited to join a farm with a role. The link mailed carries a signed
+    token (farms.invitations); accepting it sets `accepted_at`, so it works once."""
+
+    farm = models.ForeignKey(
+        Farm, verbose_name=_("farm"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email"))
+    role = models.CharField(
+        _("role"), max_length=10, choices=FarmMember.Role.choices, default=FarmMember.Role.STAFF
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("farm invitation")
+        verbose_name_plural = _("farm invitations")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.email} – {self.farm}"
 
 
 class Category(models.TextChoices):

@@ -11,10 +11,13 @@ from functools import partial
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from . import photos
-from .errors import ProductAlreadyExists
-from .models import Certification, Farm, Product, Unit
+from .errors import MemberError, ProductAlreadyExists
+from .models import Certification, Farm, FarmMember, Product, Unit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,3 +152,73 @@ def _delete_files_after_commit(instance: Farm | Product, names: list[str]) -> No
     storage = instance.photo.storage
     for name in names:
         transaction.on_commit(partial(storage.delete, name))
+
+
+# The co-op's back office: farms created, paused, archived; their people and payouts.
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewFarmData:
+    name: str
+    region: str
+    town: str
+    email: str
+    language: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayoutData:
+    payout_name: str
+    payout_institution: str
+    payout_transit: str
+    payout_account: str
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:100] or "ferme"
+    slug, n = base, 2
+    # "new" is the address of the coordinators' form, next to the farms' pages.
+    while slug == "new" or Farm.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def farm_create(*, data: NewFarmData) -> Farm:
+    """A new, active farm; its slug is made from its name (with -2, -3… if taken)."""
+    return Farm.objects.create(slug=_unique_slug(data.name), **asdict(data))
+
+
+@transaction.atomic
+def farm_set_status(*, farm_id: int, status: str) -> Farm:
+    """Pause, archive or reactivate a farm. Nothing is deleted: its weeks, statements
+    and payouts stay. `is_active` (what the shop and the directory read) follows."""
+    farm = Farm.objects.select_for_update().get(pk=farm_id)
+    if farm.status != status:
+        farm.status = status
+        farm.is_active = status == Farm.Status.ACTIVE
+        farm.status_changed_at = timezone.now()
+        farm.save(update_fields=["status", "is_active", "status_changed_at"])
+    return farm
+
+
+@transaction.atomic
+def member_remove(*, farm: Farm, member_id: int) -> None:
+    """Remove a member of the farm; the last owner stays (MemberError)."""
+    members = list(FarmMember.objects.select_for_update().filter(farm=farm).order_by("pk"))
+    member = next((m for m in members if m.pk == member_id), None)
+    if member is None:
+        raise MemberError(_("This person is not a member of the farm."))
+    owners = [m for m in members if m.role == FarmMember.Role.OWNER]
+    if member.role == FarmMember.Role.OWNER and len(owners) == 1:
+        raise MemberError(_("The farm's last owner cannot be removed."))
+    member.delete()
+
+
+@transaction.atomic
+def farm_update_payout(*, farm: Farm, data: PayoutData) -> Farm:
+    values = asdict(data)
+    for field, value in values.items():
+        setattr(farm, field, value)
+    farm.save(update_fields=list(values))
+    return farm

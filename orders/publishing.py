@@ -81,6 +81,9 @@ def offers_publish(
     window = OrderWindow.objects.get(pk=window_id)
     if not window_editable_by_farmers(window, now=now):
         raise WindowNotEditable
+    if farm.status != Farm.Status.ACTIVE:  # paused or archived: no new offers
+        reason = _("your farm is paused or archived: it cannot publish offers")
+        return [_refused(row, row.label or str(row.product_id), reason) for row in rows]
     ids = {row.product_id for row in rows}
     products = {p.pk: p for p in Product.objects.filter(farm=farm, pk__in=ids)}
     offers = {

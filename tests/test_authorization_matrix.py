@@ -225,6 +225,24 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("settlements:farm_statements", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     ("settlements:farm_statement", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
     ("settlements:farm_statement", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    # --- farms back office: the coordinators' farms (403); the owners' pages of the
+    # portal (404 to the farm's staff); an invitation's link (a made-up token: 400).
+    ("farms:coordinator_farms", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("farms:coordinator_farms", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("farms:coordinator_farm_create", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("farms:coordinator_farm_create", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("farms:coordinator_farm", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("farms:coordinator_farm", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),  # invites
+    ("farms:coordinator_farm_status", "GET"): every(405),
+    ("farms:coordinator_farm_status", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("farms:people", "GET"): (LOGIN, 404, 404, 200, 404, 404, 200),
+    ("farms:people", "POST"): (LOGIN, 404, 404, 302, 404, 404, 302),  # invites
+    ("farms:member_remove", "GET"): every(405),
+    ("farms:member_remove", "POST"): (LOGIN, 404, 404, 302, 404, 404, 302),  # staff X's
+    ("farms:payout", "GET"): (LOGIN, 404, 404, 200, 404, 404, 200),
+    ("farms:payout", "POST"): (LOGIN, 404, 404, 302, 404, 404, 302),
+    ("farms:invitation", "GET"): every(400),
+    ("farms:invitation", "POST"): every(400),
     # --- baskets: public shop pages; each customer's own basket and orders.
     ("baskets:home", "GET"): every(200),
     ("baskets:home", "POST"): every(405),
@@ -294,6 +312,13 @@ WRITERS: dict[str, frozenset[str]] = {
     "orders:slot_edit": frozenset({"coordinator"}),
     "orders:slot_delete": frozenset({"coordinator"}),  # no order uses it
     "orders:point_close": frozenset({"coordinator"}),
+    # --- farms back office
+    "farms:coordinator_farm_create": frozenset({"coordinator"}),
+    "farms:coordinator_farm": frozenset({"coordinator"}),
+    "farms:coordinator_farm_status": frozenset({"coordinator"}),
+    "farms:people": frozenset({"farmer_x", "coordinator"}),
+    "farms:member_remove": frozenset({"farmer_x", "coordinator"}),
+    "farms:payout": frozenset({"farmer_x", "coordinator"}),
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
@@ -575,6 +600,9 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     "key": lambda w: "not-a-real-key",
     "uidb36": lambda w: "1",
     "user_id": lambda w: w.order_a.customer_id,
+    # --- farms back office: staff X's membership; an invitation's (made-up) token.
+    "member_id": lambda w: FarmMember.objects.get(user=w.users["staff_x"]).pk,
+    "token": lambda w: "not-a-real-token",
 }
 
 
@@ -720,6 +748,24 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     },
     "orders:slot_edit": lambda w: {"starts_at": "16:00", "ends_at": "18:00", "capacity": "12"},
     "orders:point_close": lambda w: {"pickup_point": w.point.pk, "reason": "Férié"},
+    # --- farms back office
+    "farms:coordinator_farm_create": lambda w: {
+        "name": "Ferme Z",
+        "region": "estrie",
+        "town": "Compton",
+        "email": "z@example.org",
+        "language": "fr-ca",
+    },
+    "farms:coordinator_farm": lambda w: {"email": "new-x@example.org", "role": "staff"},
+    "farms:coordinator_farm_status": lambda w: {"status": "paused"},
+    "farms:people": lambda w: {"email": "new-x@example.org", "role": "staff"},
+    "farms:invitation": lambda w: {"first_name": "Léa", "last_name": "Roy"},
+    "farms:payout": lambda w: {
+        "payout_name": "Ferme X inc.",
+        "payout_institution": "815",
+        "payout_transit": "30001",
+        "payout_account": "1234567",
+    },
 }
 
 
