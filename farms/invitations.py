@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -112,8 +113,6 @@ def invitation_accept_new_user(
 ) -> User:
     """Create the account of the invited email (verified: the link proves it), then
     accept. Refused (InvitationInvalid) if the email has an account meanwhile."""
-    from allauth.account.models import EmailAddress
-
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise InvitationInvalid
     user = User.objects.create_user(
