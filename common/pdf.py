@@ -2,6 +2,7 @@
 blocks kept together, page numbers, on a reportlab canvas."""
 
 import io
+from typing import Any
 
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import LETTER
@@ -12,13 +13,41 @@ LINE = 5.2 * mm
 MARGIN = 15 * mm
 
 
+class _NumberedCanvas(Canvas):
+    """A canvas that holds its pages until it is saved, so each can say « page 2 / 8 »:
+    the number of pages is known only once the last one is drawn."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        if not self._held or self._code:  # the page being drawn is not held yet
+            self._held.append(dict(self.__dict__))
+        pages = len(self._held)
+        for number, state in enumerate(self._held, start=1):
+            self.__dict__.update(state)
+            self.setFont("Helvetica", 9)
+            self.drawRightString(
+                self._pagesize[0] - MARGIN,
+                self._pagesize[1] - MARGIN,
+                _("page %(page)s / %(pages)s") % {"page": number, "pages": pages},
+            )
+            super().showPage()
+        super().save()
+
+
 class Sheet:
     """A tiny layout engine on a reportlab canvas: lines of text, blocks kept together,
     page numbers. Letter by default; A4 prints it with its margins intact."""
 
     def __init__(self, title: str, subtitle: str, pagesize: tuple[float, float] = LETTER) -> None:
         self.buffer = io.BytesIO()
-        self.canvas = Canvas(self.buffer, pagesize=pagesize, pageCompression=1)
+        self.canvas = _NumberedCanvas(self.buffer, pagesize=pagesize, pageCompression=1)
         self.canvas.setTitle(title)
         self.width, self.height = pagesize
         self.title, self.subtitle = title, subtitle
@@ -34,9 +63,7 @@ class Sheet:
         c.drawString(MARGIN, self.height - MARGIN, self.title)
         c.setFont("Helvetica", 9)
         c.drawString(MARGIN, self.height - MARGIN - LINE, self.subtitle)
-        c.drawRightString(
-            self.width - MARGIN, self.height - MARGIN, _("page %(n)d") % {"n": self.pages}
-        )
+        # The page number (« page 2 / 8 ») is drawn by the canvas once every page is known.
         self.y = self.height - MARGIN - 2.6 * LINE
 
     def room(self) -> float:

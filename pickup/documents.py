@@ -267,6 +267,14 @@ def summary_totals(data: WindowData) -> dict[str, object]:
     }
 
 
+def cash_to_collect(orders: list[CustomerOrder]) -> Decimal:
+    """What the orders paying at pickup still owe: the cash the point should take in."""
+    return sum(
+        (max(Decimal("0.00"), o.totals.total - o.received) for o in orders if o.method != "card"),
+        Decimal("0.00"),
+    )
+
+
 def _payment_label(order: CustomerOrder) -> str:
     due = order.totals.total
     if order.received >= due:
@@ -329,6 +337,14 @@ def point_sheet_pdf(data: WindowData, point_id: int) -> tuple[bytes, int]:
             )
         sheet.box_and_signature(f"{_payment_label(order)} — {signature}")
         sheet.rule()
+    if orders:
+        sheet.ensure(2)
+        sheet.text(
+            _("Cash to collect at this point"),
+            format_money(cash_to_collect(orders)),
+            bold=True,
+            size=10.5,
+        )
     return sheet.finish(), sheet.pages
 
 
