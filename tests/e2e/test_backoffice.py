@@ -1,6 +1,9 @@
 """The coordinators' back office in the browser (issue #14), as one journey of the demo
 coordinator, who is neither staff nor superuser, in French:
 
+1. creates a farm and invites its owner by email;
+2. the farmer opens the emailed link, sets a password, lands on the portal, adds a
+   product and fills the week's grid;
 3. adds a pickup point with two slots, and a customer chooses it at checkout;
 5. enters a phone order for a customer while the week is open (there is no grace
    period after the close: the lists are built from what was ordered);
@@ -11,16 +14,20 @@ coordinator, who is neither staff nor superuser, in French:
 and the week's trail shows who did each.
 """
 
+import re
 from io import StringIO
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from orders.models import AuditEvent, Order, OrderWindow, Payment, PickupPoint
+from farms.models import Farm, FarmMember, Product
+from orders.models import AuditEvent, Offer, Order, OrderWindow, Payment, PickupPoint
 from tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -33,7 +40,9 @@ def _sign_in(page, base: str, email: str, password: str) -> None:  # type: ignor
     page.locator("main form button[type=submit]").click()
 
 
-def test_the_coordinator_runs_the_week(page, live_server, screenshot, celery_worker) -> None:  # type: ignore[no-untyped-def]
+def test_the_coordinator_runs_the_week(
+    page, live_server, screenshot, celery_worker, wait_for
+) -> None:  # type: ignore[no-untyped-def]
     cache.clear()
     call_command("seed_demo", farms=8, customers=12, orders=12, stdout=StringIO())
     coordinator = User.objects.get(email="coordination@demo.coop")
@@ -45,6 +54,57 @@ def test_the_coordinator_runs_the_week(page, live_server, screenshot, celery_wor
     caller = factories.user(
         email="ginette.lapointe@example.org", first_name="Ginette", last_name="Lapointe"
     )
+    _sign_in(page, base, "coordination@demo.coop", "coop-demo-2026")
+    page.wait_for_url(f"{base}/coordinator/")
+
+    # 1. A new farm, and an invitation to its owner.
+    page.goto(f"{base}/coordinator/")
+    page.get_by_role("link", name="Fermes", exact=True).click()
+    page.get_by_role("link", name="Ajouter une ferme").click()
+    page.fill("input[name=name]", "Ferme des Quatre Vents")
+    page.select_option("select[name=region]", "estrie")
+    page.fill("input[name=town]", "Compton")
+    page.fill("input[name=email]", "quatrevents@example.org")
+    page.get_by_role("button", name="Créer la ferme").click()
+    expect(page.locator(".messages")).to_contain_text("Ferme créée")
+    farm = Farm.objects.get(name="Ferme des Quatre Vents")
+    mail.outbox.clear()
+    page.fill("form input[type=email]", "lucie.bergeron@example.org")
+    page.select_option("form select[name=role]", "owner")
+    page.get_by_role("button", name="Envoyer l’invitation").click()
+    expect(page.locator(".messages")).to_contain_text("Invitation envoyée")
+    screenshot(page, "backoffice-farm-invited-fr")
+    wait_for(lambda: len(mail.outbox) == 1, what="the invitation email")
+    link = re.search(r"https?://\S+/invitation/\S+/", mail.outbox[0].body)
+    assert link, mail.outbox[0].body
+    page.goto(f"{base}/accounts/logout/")
+    page.locator("#main").get_by_role("button", name="Se déconnecter").click()
+
+    # 2. The farmer opens the link, sets a password, lands on the portal, fills a grid.
+    page.goto(base + urlsplit(link.group(0)).path)
+    page.get_by_label("Prénom").fill("Lucie")
+    page.get_by_label("Nom de famille").fill("Bergeron")
+    page.fill("input[name=password1]", "Radis-Rouges-2026")
+    page.fill("input[name=password2]", "Radis-Rouges-2026")
+    page.get_by_role("button", name="Créer mon compte et me joindre").click()
+    page.wait_for_url(f"{base}/portal/{farm.slug}/**")
+    member = FarmMember.objects.get(farm=farm, user__email="lucie.bergeron@example.org")
+    assert member.role == "owner"
+    page.goto(f"{base}/portal/{farm.slug}/products/new/")
+    page.fill("input[name=name]", "Radis rouges")
+    page.select_option("select[name=category]", "vegetables")
+    page.select_option("select[name=unit]", "bunch")
+    page.fill("input[name=price]", "3.25")
+    page.locator("main form button[type=submit]").last.click()
+    product = Product.objects.get(farm=farm, name="Radis rouges")
+    page.goto(f"{base}/portal/{farm.slug}/weeks/{window.pk}/")
+    page.fill(f"#q-{product.pk}", "12")
+    page.get_by_role("button", name="Enregistrer toutes les lignes").click()
+    expect(page.locator(".message").first).to_contain_text("1 produit enregistré")
+    screenshot(page, "backoffice-new-farmer-grid-fr")
+    assert Offer.objects.get(window=window, product=product).quantity == 12
+    page.goto(f"{base}/accounts/logout/")
+    page.locator("#main").get_by_role("button", name="Se déconnecter").click()
     _sign_in(page, base, "coordination@demo.coop", "coop-demo-2026")
     page.wait_for_url(f"{base}/coordinator/")
 
