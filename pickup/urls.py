@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import counter_views, views
+from . import backoffice_views, counter_views, views
 
 app_name = "pickup"
 urlpatterns = [
@@ -41,6 +41,7 @@ urlpatterns = [
         views.order_cancel_refund,
         name="coordinator_cancel_order",
     ),
+    path("coordinator/settings/", backoffice_views.coop_settings, name="coordinator_settings"),
     path(
         "portal/<slug:farm_slug>/weeks/<int:window_id>/pickup-list.<str:fmt>",
         views.farm_pickup_list,

@@ -188,6 +188,9 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("baskets:coordinator_phone_order", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
     ("pickup:coordinator_walk_in", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
     ("pickup:coordinator_walk_in", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
+    # --- people and co-op settings
+    ("pickup:coordinator_settings", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_settings", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     # Stripe's webhook: public, but only a request signed with our secret is heard.
     ("payments:stripe_webhook", "GET"): every(405),
     ("payments:stripe_webhook", "POST"): every(400),
@@ -319,6 +322,8 @@ WRITERS: dict[str, frozenset[str]] = {
     "farms:people": frozenset({"farmer_x", "coordinator"}),
     "farms:member_remove": frozenset({"farmer_x", "coordinator"}),
     "farms:payout": frozenset({"farmer_x", "coordinator"}),
+    # --- people and co-op settings
+    "pickup:coordinator_settings": frozenset({"coordinator"}),
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
@@ -711,6 +716,15 @@ def _point_data(name: str, **fields: str) -> dict[str, str]:
 # What each POST sends: what an allowed role would really send (so that the database
 # check of the refused roles proves something), never anything destructive.
 POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
+    # --- people and co-op settings
+    "pickup:coordinator_settings": lambda w: {
+        "basket_hold_minutes": "50",
+        "minimum_order_amount": "10.00",
+        "pay_at_pickup": "on",
+        "margin_percent": "14.00",
+        "privacy_officer": "Léa Roy",
+        "privacy_email": "vie-privee@example.org",
+    },
     "set_language": lambda w: {"language": "en", "next": "/"},
     "account_login": lambda w: {"login": "a@example.org", "password": "not-the-password"},
     "account_signup": lambda w: {

@@ -1,0 +1,34 @@
+"""Forms of the coordinator's back office: the co-op's settings, the people search."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import CoopSettings
+
+
+class CoopSettingsForm(forms.ModelForm):
+    """The co-op's rules other than the weekly rhythm (which has its own page)."""
+
+    class Meta:
+        model = CoopSettings
+        fields = (
+            "basket_hold_minutes",
+            "minimum_order_amount",
+            "pay_at_pickup",
+            "margin_percent",
+            "privacy_officer",
+            "privacy_email",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The database refuses a negative minimum; say so beside the field.
+        self.fields["minimum_order_amount"].validators.append(MinValueValidator(Decimal("0")))
+
+
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, email or phone"), max_length=100, required=False)
