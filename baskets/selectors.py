@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import F, Q
 from django.urls import reverse
 
 from farms.models import Category, Farm, Unit
@@ -79,9 +80,16 @@ OfferRow = tuple[Any, ...]
 
 
 def window_offer_rows(*, window: OrderWindow) -> list[OfferRow]:
-    """The window's offers as plain rows (OFFER_COLUMNS), in one query."""
+    """The window's offers as plain rows (OFFER_COLUMNS), in one query. A farm paused
+    or archived leaves the shop from the next window on: its offers stay in a window
+    that opened before the change (customers have them in their baskets)."""
+    left_before = Q(product__farm__is_active=False) & (
+        Q(product__farm__status_changed_at__isnull=True)
+        | Q(product__farm__status_changed_at__lt=F("window__opens_at"))
+    )
     return list(
         Offer.objects.filter(window=window, quantity__gt=0)
+        .exclude(left_before)
         .order_by("product__category", "product__name", "product__farm__name")
         .values_list(*OFFER_COLUMNS)
     )
