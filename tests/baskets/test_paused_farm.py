@@ -37,10 +37,10 @@ def test_a_paused_farm_leaves_the_shop_from_the_next_window_on() -> None:
 
     assert _names(open_now) == {f"Radis {open_now.pk}", f"Miel {open_now.pk}"}
     assert _names(next_week) == {f"Miel {next_week.pk}"}
-    # Next week opens: still out. Reactivated: back in.
-    OrderWindow.objects.filter(pk=next_week.pk).update(
-        opens_at=timezone.now() - timedelta(minutes=1)
-    )
+    # Days later next week opens, after the pause: still out. Reactivated: back in.
+    now = timezone.now()
+    Farm.objects.filter(pk=farm.pk).update(status_changed_at=now - timedelta(days=2))
+    OrderWindow.objects.filter(pk=next_week.pk).update(opens_at=now - timedelta(minutes=1))
     assert _names(next_week) == {f"Miel {next_week.pk}"}
     farm_set_status(farm_id=farm.pk, status=Farm.Status.ACTIVE)
     assert _names(next_week) == {f"Radis {next_week.pk}", f"Miel {next_week.pk}"}
