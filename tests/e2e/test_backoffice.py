@@ -75,7 +75,7 @@ def test_the_coordinator_runs_the_week(
     expect(page.locator(".messages")).to_contain_text("Invitation envoyée")
     screenshot(page, "backoffice-farm-invited-fr")
     wait_for(lambda: len(mail.outbox) == 1, what="the invitation email")
-    link = re.search(r"https?://\S+/invitation/\S+/", mail.outbox[0].body)
+    link = re.search(r"https?://\S+/invitation/\S+/", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     page.goto(f"{base}/accounts/logout/")
     page.locator("#main").get_by_role("button", name="Se déconnecter").click()
@@ -142,6 +142,7 @@ def test_the_coordinator_runs_the_week(
     page.get_by_role("button", name="Confirmer ma commande").click()
     expect(page.locator(".message").first).to_contain_text("confirmée")
     chosen = Order.objects.get(window=window, customer=shopper)
+    assert chosen.pickup_slot is not None
     assert (chosen.pickup_point, chosen.pickup_slot.starts_at.isoformat()) == (point, "17:30:00")
     page.goto(f"{base}/accounts/logout/")
     page.locator("#main").get_by_role("button", name="Se déconnecter").click()

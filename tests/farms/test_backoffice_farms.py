@@ -81,7 +81,7 @@ def test_invitation_is_mailed_after_commit_with_its_link(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [invitation.email]
-    url = re.search(r"https?://\S+/invitation/\S+/", message.body)
+    url = re.search(r"https?://\S+/invitation/\S+/", str(message.body))
     assert url is not None
     assert invitations.invitation_from_token(url.group(0).split("/")[-2]) == invitation
 
