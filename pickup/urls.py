@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import backoffice_views, counter_views, views
+from . import backoffice_views, counter_views, people_views, views
 
 app_name = "pickup"
 urlpatterns = [
@@ -42,6 +42,22 @@ urlpatterns = [
         name="coordinator_cancel_order",
     ),
     path("coordinator/settings/", backoffice_views.coop_settings, name="coordinator_settings"),
+    path("coordinator/people/", people_views.people_list, name="coordinator_people"),
+    path(
+        "coordinator/people/<int:user_id>/",
+        people_views.person_detail,
+        name="coordinator_person",
+    ),
+    path(
+        "coordinator/people/<int:user_id>/role/",
+        people_views.person_role,
+        name="coordinator_person_role",
+    ),
+    path(
+        "coordinator/people/<int:user_id>/active/",
+        people_views.person_active,
+        name="coordinator_person_active",
+    ),
     path(
         "portal/<slug:farm_slug>/weeks/<int:window_id>/pickup-list.<str:fmt>",
         views.farm_pickup_list,

@@ -191,6 +191,14 @@ EXPECT: dict[tuple[str, str], Row] = {
     # --- people and co-op settings
     ("pickup:coordinator_settings", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
     ("pickup:coordinator_settings", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_people", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_people", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_person", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),  # customer A
+    ("pickup:coordinator_person", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_person_role", "GET"): every(405),
+    ("pickup:coordinator_person_role", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_person_active", "GET"): every(405),
+    ("pickup:coordinator_person_active", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     # Stripe's webhook: public, but only a request signed with our secret is heard.
     ("payments:stripe_webhook", "GET"): every(405),
     ("payments:stripe_webhook", "POST"): every(400),
@@ -324,6 +332,8 @@ WRITERS: dict[str, frozenset[str]] = {
     "farms:payout": frozenset({"farmer_x", "coordinator"}),
     # --- people and co-op settings
     "pickup:coordinator_settings": frozenset({"coordinator"}),
+    "pickup:coordinator_person_role": frozenset({"coordinator"}),  # A made coordinator
+    "pickup:coordinator_person_active": frozenset({"coordinator"}),  # A deactivated
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
@@ -625,6 +635,10 @@ def settled_order(w: World) -> Order:
 
 
 OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
+    # --- people and co-op settings: customer A's account.
+    "pickup:coordinator_person": {"user_id": lambda w: w.users["customer_a"].pk},
+    "pickup:coordinator_person_role": {"user_id": lambda w: w.users["customer_a"].pk},
+    "pickup:coordinator_person_active": {"user_id": lambda w: w.users["customer_a"].pk},
     # The coordinator's pages of a closed week (the upcoming week for "close now", which
     # is refused as not yet due: a due one would queue a real Celery task).
     "pickup:coordinator_window": {"window_id": last_week},
@@ -725,6 +739,8 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
         "privacy_officer": "Léa Roy",
         "privacy_email": "vie-privee@example.org",
     },
+    "pickup:coordinator_person_role": lambda w: {"coordinator": "1"},
+    "pickup:coordinator_person_active": lambda w: {"active": "0"},
     "set_language": lambda w: {"language": "en", "next": "/"},
     "account_login": lambda w: {"login": "a@example.org", "password": "not-the-password"},
     "account_signup": lambda w: {
