@@ -161,6 +161,7 @@ def phone_order(request: AuthenticatedHttpRequest, window_id: int, user_id: int)
                 "pickup_slot", str(order.pickup_slot_id or "") if order else ""
             ),
             "problem": problem,
+            "has_errors": bool(errors),
             "open": window.accepts_orders(),
         },
         status=status,

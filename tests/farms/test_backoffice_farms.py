@@ -21,6 +21,13 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _read_in_english(client) -> None:  # type: ignore[no-untyped-def]
+    """These tests read the English messages (French is checked by tests/test_i18n.py)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 NEW_PASSWORD = "Un-mot-de-passe-solide-42"  # noqa: S105 - a test password
 
 

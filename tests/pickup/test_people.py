@@ -20,6 +20,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _read_in_english(client) -> None:  # type: ignore[no-untyped-def]
+    """These tests read the English messages (French is checked by tests/test_i18n.py)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def _messages(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(m) for m in get_messages(response.wsgi_request)]
 
