@@ -636,9 +636,9 @@ def settled_order(w: World) -> Order:
 
 OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     # --- people and co-op settings: customer A's account.
-    "pickup:coordinator_person": {"user_id": lambda w: w.users["customer_a"].pk},
-    "pickup:coordinator_person_role": {"user_id": lambda w: w.users["customer_a"].pk},
-    "pickup:coordinator_person_active": {"user_id": lambda w: w.users["customer_a"].pk},
+    "pickup:coordinator_person": {"user_id": lambda w: w.order_a.customer_id},
+    "pickup:coordinator_person_role": {"user_id": lambda w: w.order_a.customer_id},
+    "pickup:coordinator_person_active": {"user_id": lambda w: w.order_a.customer_id},
     # The coordinator's pages of a closed week (the upcoming week for "close now", which
     # is refused as not yet due: a due one would queue a real Celery task).
     "pickup:coordinator_window": {"window_id": last_week},
