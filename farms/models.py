@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Region(models.TextChoices):
@@ -51,9 +52,9 @@ class Farm(models.Model):
         the shop from the next window on); an archived one has left the co-op. Neither
         is ever deleted: its history, statements and payouts stay."""
 
-        ACTIVE = "active", _("active")
-        PAUSED = "paused", _("paused")
-        ARCHIVED = "archived", _("archived")
+        ACTIVE = "active", pgettext_lazy("farm status", "active")
+        PAUSED = "paused", pgettext_lazy("farm status", "paused")
+        ARCHIVED = "archived", pgettext_lazy("farm status", "archived")
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)

@@ -254,7 +254,7 @@ def test_a_closed_week_keeps_its_slots(coordinator_client, week) -> None:  # typ
 
 def test_a_weeks_own_slots_replace_the_standing_ones_at_checkout(client, week) -> None:  # type: ignore[no-untyped-def]
     window, offer, point = week
-    standing = PickupSlot.objects.create(
+    PickupSlot.objects.create(  # a standing slot, 16:00–17:00
         pickup_point=point, starts_at=time(16), ends_at=time(17), capacity=5
     )
     plain = factories.pickup_point(name="Église Saint-Denis")
@@ -297,7 +297,7 @@ def test_a_weeks_own_slots_replace_the_standing_ones_at_checkout(client, week) -
 
 def test_the_service_refuses_a_standing_slot_when_the_week_has_its_own(week) -> None:  # type: ignore[no-untyped-def]
     window, offer, point = week
-    standing = PickupSlot.objects.create(
+    PickupSlot.objects.create(  # a standing slot, 16:00–17:00
         pickup_point=point, starts_at=time(16), ends_at=time(17), capacity=5
     )
     PickupSlot.objects.create(
@@ -458,7 +458,7 @@ def test_the_pages_render(coordinator_client, week) -> None:  # type: ignore[no-
 
 def test_the_phone_order_page_offers_the_weeks_slots_too(coordinator_client, week) -> None:  # type: ignore[no-untyped-def]
     window, _offer, point = week
-    standing = PickupSlot.objects.create(
+    PickupSlot.objects.create(  # a standing slot, 16:00–17:00
         pickup_point=point, starts_at=time(16), ends_at=time(17), capacity=5
     )
     own = PickupSlot.objects.create(
@@ -469,6 +469,6 @@ def test_the_phone_order_page_offers_the_weeks_slots_too(coordinator_client, wee
     customer = factories.user()
     url = reverse("baskets:coordinator_phone_order", args=[window.pk, customer.pk])
     page = coordinator_client.get(url).content.decode()
-    assert str(own) in page
-    assert str(standing) not in page
+    assert f'<option value="{own.pk}">18:00–19:00' in page  # the week's own slot
+    assert "16:00–17:00" not in page  # not the standing one it replaces
     assert "Église Saint-Denis" not in page
