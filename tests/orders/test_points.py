@@ -254,7 +254,7 @@ def test_a_closed_week_keeps_its_slots(coordinator_client, week) -> None:  # typ
 
 def test_a_weeks_own_slots_replace_the_standing_ones_at_checkout(client, week) -> None:  # type: ignore[no-untyped-def]
     window, offer, point = week
-    PickupSlot.objects.create(  # a standing slot, 16:00–17:00
+    standing = PickupSlot.objects.create(
         pickup_point=point, starts_at=time(16), ends_at=time(17), capacity=5
     )
     plain = factories.pickup_point(name="Église Saint-Denis")
@@ -297,7 +297,7 @@ def test_a_weeks_own_slots_replace_the_standing_ones_at_checkout(client, week) -
 
 def test_the_service_refuses_a_standing_slot_when_the_week_has_its_own(week) -> None:  # type: ignore[no-untyped-def]
     window, offer, point = week
-    PickupSlot.objects.create(  # a standing slot, 16:00–17:00
+    standing = PickupSlot.objects.create(
         pickup_point=point, starts_at=time(16), ends_at=time(17), capacity=5
     )
     PickupSlot.objects.create(
