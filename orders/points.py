@@ -175,7 +175,9 @@ def slot_create(
 def slot_update(
     *, slot_id: int, starts_at: time, ends_at: time, capacity: int, now: datetime
 ) -> PickupSlot:
-    slot = PickupSlot.objects.select_for_update().select_related("window").get(pk=slot_id)
+    slot = (
+        PickupSlot.objects.select_for_update(of=("self",)).select_related("window").get(pk=slot_id)
+    )
     if slot.window is not None:
         _check_week_editable(slot.window, now)
     _check_slot(
@@ -193,7 +195,9 @@ def slot_update(
 @transaction.atomic
 def slot_delete(*, slot_id: int, now: datetime) -> PickupSlot:
     """Remove a slot that no order uses (orders keep their slot: refused otherwise)."""
-    slot = PickupSlot.objects.select_for_update().select_related("window").get(pk=slot_id)
+    slot = (
+        PickupSlot.objects.select_for_update(of=("self",)).select_related("window").get(pk=slot_id)
+    )
     if slot.window is not None:
         _check_week_editable(slot.window, now)
     used = Order.objects.filter(pickup_slot=slot).count()
