@@ -536,6 +536,11 @@ class Payment(models.Model):
         DECLINED = "declined", _("declined")
         CANCELLED = "cancelled", _("released")
         COLLECTED = "collected", _("collected at pickup")
+        # Stripe took the payment and has not confirmed it yet (some banks): no second try.
+        PROCESSING = "processing", _("payment processing")
+        # Stripe's answer fits no known state, or never came after every attempt: a
+        # coordinator checks the payment in Stripe's dashboard. Nothing is retried.
+        REVIEW = "review", _("to check")
 
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="payments"
@@ -572,6 +577,9 @@ class Payment(models.Model):
     failure_message = models.CharField(_("message"), max_length=300, blank=True)
     # Calls to Stripe that got no answer; after a few the customer is asked to pay.
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Bumped when an ambiguous answer left the intent still to capture or confirm: the
+    # next call carries a new idempotency key (`payments.collect.call_key`).
+    key_round = models.PositiveSmallIntegerField(_("key round"), default=0)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

@@ -23,9 +23,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.money import format_money
-from orders.models import Order, Payment
+from orders.models import Order, Payment, Refund
 
-from . import gateway, services
+from . import gateway, jobs, services
 from .ledger import owed, received
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,8 @@ def order_collect(*, order_id: int) -> bool:
             kind=Payment.Kind.LINK,
             status__in=(Payment.Status.ACTION_REQUIRED, Payment.Status.PENDING),
         )
+        # Money Stripe may hold already: taken and not yet confirmed, or left to check.
+        | Q(status__in=(Payment.Status.PROCESSING, Payment.Status.REVIEW))
     ).exists():
         return True  # charged once already, or the customer was asked: no second try
     card = _saved_card(order)
@@ -116,13 +118,24 @@ def _saved_card(order: Order) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
-MAX_ATTEMPTS = 5  # unanswered calls on one payment before the customer is asked
+MAX_ATTEMPTS = 5  # calls on one payment before it is left to a coordinator or the customer
+
+
+def call_key(payment: Payment, action: str) -> str:
+    """The idempotency key of the claimed call: built from the row, plus the round when
+    an ambiguous answer made us start again (`key_round`)."""
+    key = f"{action}-{payment.pk}"
+    return f"{key}-r{payment.key_round}" if payment.key_round else key
 
 
 def _capture(payment: Payment) -> bool:
     """Make the claimed call (capture a hold, or charge the saved card) and record it.
-    True when the payment's fate is known; False to try again at the next run."""
+    True when the payment's fate is known; False to try again at the next run.
+
+    An ambiguous answer (no answer, a 5xx, an idempotency conflict, an unreadable body)
+    may hide a call that acted: the PaymentIntent is read again and decides."""
     Payment.objects.filter(pk=payment.pk).update(attempts=F("attempts") + 1)
+    payment.attempts += 1
     try:
         intent = _capture_call(payment)
     except gateway.AuthenticationRequired as refusal:
@@ -132,25 +145,130 @@ def _capture(payment: Payment) -> bool:
         _refused(payment, refusal.message, Payment.Status.DECLINED, refusal.intent)
         return True
     except gateway.GatewayError as error:
-        if payment.stripe_payment_intent_id and error.code:
-            # Stripe answered (the hold lapsed, or it was captured already): follow it.
+        if not payment.stripe_payment_intent_id:
+            return _no_intent(payment, error)
+        if not (error.ambiguous or error.code):
+            return _unanswered(payment, error)
+        try:
             intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
-            if intent.status not in ("requires_capture", "requires_confirmation"):
-                Payment.objects.filter(pk=payment.pk, status=Payment.Status.CAPTURING).update(
-                    status=Payment.Status.AUTHORIZED
-                )
-                services.intent_apply(payment.pk, intent)
-                return True
-        if error.code or payment.attempts + 1 >= MAX_ATTEMPTS:
-            # A refusal that will not change (a card removed, a bad request), or
-            # Stripe unreachable run after run: the customer pays by link instead.
-            logger.error("payment %s: Stripe refused or failed for good: %s", payment.pk, error)
-            _refused(payment, error.message, Payment.Status.DECLINED, None)
-            return True
-        logger.warning("payment %s: Stripe call failed, will retry: %s", payment.pk, error)
-        return False
+        except gateway.GatewayError as reread:
+            return _unanswered(payment, reread)
+        return _follow(payment, intent, error)
     services.intent_apply(payment.pk, intent)
     return True
+
+
+def _follow(payment: Payment, intent: gateway.Intent, error: gateway.GatewayError) -> bool:
+    """After a call that failed: act on what Stripe holds, never on the failure."""
+    logger.warning(
+        "payment %s: Stripe answered %s (%s); %s is %s",
+        payment.pk,
+        error.code or "nothing clear",
+        error.message,
+        intent.id,
+        intent.status,
+    )
+    if intent.status == "succeeded" or intent.status == "processing":
+        # The money is taken (perhaps by the call whose answer we lost), whatever amount
+        # it was: record it; more or less than owed is settled by the usual rules.
+        _record_taken(payment, intent)
+        return True
+    if intent.status == "canceled":  # the hold lapsed: the close charges the saved card
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.CAPTURING).update(
+            status=Payment.Status.AUTHORIZED
+        )
+        services.intent_apply(payment.pk, intent)
+        return True
+    if intent.status == "requires_action":
+        _refused(payment, intent.error or error.message, Payment.Status.ACTION_REQUIRED, intent)
+        return True
+    if intent.status == "requires_payment_method" and payment.kind == Payment.Kind.CHARGE:
+        _refused(payment, intent.error or error.message, Payment.Status.DECLINED, intent)
+        return True
+    still = "requires_capture" if payment.kind == Payment.Kind.HOLD else "requires_confirmation"
+    if intent.status == still and error.ambiguous:
+        # Nothing acted: a capture or a confirmation acts only once on an intent, so a
+        # fresh key is safe where the old one is stuck (a conflict) or unheard of.
+        if payment.attempts >= MAX_ATTEMPTS:
+            return _unanswered(payment, error)
+        Payment.objects.filter(pk=payment.pk).update(key_round=F("key_round") + 1)
+        payment.refresh_from_db()
+        return _capture(payment)
+    if intent.status == still:
+        # A refusal that will not change (a removed card, a bad request): by link.
+        logger.error("payment %s: Stripe refused for good: %s", payment.pk, error)
+        _refused(payment, error.message, Payment.Status.DECLINED, None)
+        return True
+    return _review(payment, f"{intent.id} is {intent.status}")
+
+
+def _record_taken(payment: Payment, intent: gateway.Intent) -> None:
+    """Record what Stripe took; beyond what the order owes goes back (a refund task)."""
+    services.intent_apply(payment.pk, intent)
+    order = Order.objects.get(pk=payment.order_id)
+    if received(order.pk) > owed(order):
+        jobs.refund_after_commit(order.pk, Refund.Reason.OVERPAYMENT)
+
+
+def _no_intent(payment: Payment, error: gateway.GatewayError) -> bool:
+    """A charge whose intent could not be created: no money can have moved."""
+    if error.code and not error.ambiguous or payment.attempts >= MAX_ATTEMPTS:
+        logger.error("payment %s: the charge could not be made: %s", payment.pk, error)
+        _refused(payment, error.message, Payment.Status.DECLINED, None)
+        return True
+    logger.warning("payment %s: Stripe call failed, will retry: %s", payment.pk, error)
+    return False
+
+
+def _unanswered(payment: Payment, error: gateway.GatewayError) -> bool:
+    """Stripe could not tell us: try at the next run; after the last attempt leave it
+    to a coordinator (never declined, never a link: the money may be there)."""
+    if payment.attempts >= MAX_ATTEMPTS:
+        return _review(payment, error.message)
+    logger.warning("payment %s: Stripe call failed, will retry: %s", payment.pk, error)
+    return False
+
+
+def _review(payment: Payment, message: str) -> bool:
+    logger.error(
+        "payment %s (intent %s): left for a coordinator to check in Stripe: %s",
+        payment.pk,
+        payment.stripe_payment_intent_id,
+        message,
+    )
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.CAPTURING).update(
+        status=Payment.Status.REVIEW, failure_message=message[:300]
+    )
+    return True
+
+
+def payments_recheck() -> int:
+    """Follow Stripe for the payments it left unclear: taken but still processing, or
+    left for a coordinator after answers that fit no known state or never came. What
+    Stripe now shows taken or released is recorded; a call that never acted (the
+    intent still to capture or confirm) is claimed again and made with a new key, as
+    the close would have. Returns how many payments moved."""
+    moved = 0
+    for payment in Payment.objects.filter(
+        status__in=(Payment.Status.PROCESSING, Payment.Status.REVIEW)
+    ).exclude(stripe_payment_intent_id=None):
+        try:
+            intent = gateway.intent_retrieve(payment.stripe_payment_intent_id or "")
+        except gateway.GatewayError as error:
+            logger.warning("payment %s: still unclear at Stripe: %s", payment.pk, error)
+            continue
+        if payment.status == Payment.Status.REVIEW and intent.status in (
+            "requires_capture",
+            "requires_confirmation",
+        ):
+            claimed = Payment.objects.filter(pk=payment.pk, status=Payment.Status.REVIEW).update(
+                status=Payment.Status.CAPTURING, attempts=0, key_round=F("key_round") + 1
+            )
+            moved += claimed and order_collect(order_id=payment.order_id)
+            continue
+        _record_taken(payment, intent)
+        moved += Payment.objects.filter(pk=payment.pk).exclude(status=payment.status).exists()
+    return moved
 
 
 def _capture_call(payment: Payment) -> gateway.Intent:
@@ -158,7 +276,7 @@ def _capture_call(payment: Payment) -> gateway.Intent:
         return gateway.intent_capture(
             intent_id=payment.stripe_payment_intent_id or "",
             amount=payment.amount_requested,
-            key=f"capture-{payment.pk}",
+            key=call_key(payment, "capture"),
         )
     # A charge: first an unconfirmed intent whose id we keep, then its confirmation.
     if not payment.stripe_payment_intent_id:
@@ -177,7 +295,7 @@ def _capture_call(payment: Payment) -> gateway.Intent:
     if intent.status != "requires_confirmation":
         return intent  # confirmed by a run that died before recording it
     return gateway.intent_confirm_off_session(
-        intent_id=payment.stripe_payment_intent_id, key=f"confirm-{payment.pk}"
+        intent_id=payment.stripe_payment_intent_id, key=call_key(payment, "confirm")
     )
 
 

@@ -11,6 +11,7 @@ Rules kept here:
 """
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,19 +22,33 @@ from django.conf import settings
 
 from orders.pricing import to_cents
 
+logger = logging.getLogger(__name__)
+
 # Every call names the API version our code was written and tested against, so a change
 # of the account's default version in Stripe's dashboard changes nothing here.
 API_VERSION = "2026-10-28.endive"
 
 
 class GatewayError(Exception):
-    """Stripe refused or could not be reached. `code` is Stripe's error code."""
+    """Stripe refused or could not be reached. `code` is Stripe's error code.
 
-    def __init__(self, message: str, *, code: str = "", intent: "Intent | None" = None) -> None:
+    `ambiguous`: the request may or may not have acted at Stripe (a timeout, a lost
+    connection, a 5xx, an idempotency conflict, an answer we cannot read). Stripe's
+    object must then be read again before anything is decided (see `payments.collect`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        intent: "Intent | None" = None,
+        ambiguous: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.intent = intent
+        self.ambiguous = ambiguous
 
 
 class CardDeclined(GatewayError):
@@ -112,19 +127,55 @@ def _id(value: Any) -> str:
     return str(value["id"])
 
 
+# What a PaymentIntent's status can be (API 2026-10-28): anything else is not trusted.
+INTENT_STATUSES = frozenset(
+    (
+        "requires_payment_method",
+        "requires_confirmation",
+        "requires_action",
+        "processing",
+        "requires_capture",
+        "canceled",
+        "succeeded",
+    )
+)
+
+
 def _intent(obj: Any) -> Intent:
-    data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
-    error = data.get("last_payment_error") or {}
-    return Intent(
-        id=data["id"],
-        status=data["status"],
-        amount=_dollars(data.get("amount")),
-        amount_capturable=_dollars(data.get("amount_capturable")),
-        amount_received=_dollars(data.get("amount_received")),
-        customer=_id(data.get("customer")),
-        payment_method=_id(data.get("payment_method")),
-        error=str(error.get("message") or error.get("code") or "") if error else "",
-        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+    """Our frozen copy of a PaymentIntent. An answer that is not one (a missing field,
+    an unknown status, amounts that are not integers) raises an ambiguous GatewayError:
+    it is logged by the caller and left for the next retry, never acted on."""
+    try:
+        data: dict[str, Any] = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    except (TypeError, ValueError) as problem:
+        raise _unreadable("a PaymentIntent", problem) from problem
+    try:
+        status = data["status"]
+        if not is_stripe_id(data["id"]) or status not in INTENT_STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        for name in ("amount", "amount_capturable", "amount_received"):
+            if not isinstance(data.get(name) or 0, int):
+                raise ValueError(f"{name} is not an integer")
+        error = data.get("last_payment_error") or {}
+        return Intent(
+            id=data["id"],
+            status=status,
+            amount=_dollars(data.get("amount")),
+            amount_capturable=_dollars(data.get("amount_capturable")),
+            amount_received=_dollars(data.get("amount_received")),
+            customer=_id(data.get("customer")),
+            payment_method=_id(data.get("payment_method")),
+            error=str(error.get("message") or error.get("code") or "") if error else "",
+            metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as problem:
+        raise _unreadable(f"PaymentIntent {data.get('id')!r}", problem) from problem
+
+
+def _unreadable(what: str, problem: Exception) -> GatewayError:
+    logger.error("an answer from Stripe fits no known state: %s: %s", what, problem)
+    return GatewayError(
+        f"unreadable {what} from Stripe: {problem}", code="unreadable_answer", ambiguous=True
     )
 
 
@@ -141,17 +192,30 @@ def _options(key: str) -> Any:
     return {"idempotency_key": f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-{key}"}
 
 
+def is_ambiguous(error: stripe.StripeError) -> bool:
+    """Whether the request may have acted although we got no clear answer: no answer
+    (a timeout, a reset), Stripe's own failure (5xx), or an idempotency conflict (the
+    key was used by a request we never heard back from). A 4xx refusal, a card error or
+    a rate limit never acted."""
+    if isinstance(error, (stripe.APIConnectionError, stripe.IdempotencyError)):
+        return True
+    return isinstance(error, stripe.APIError) or (error.http_status or 0) >= 500
+
+
 def _fail(error: stripe.StripeError) -> GatewayError:
     message = error.user_message or str(error) or "Stripe error"
     code = str(error.code or "")
     intent = None
     body = error.error
     if body is not None and getattr(body, "payment_intent", None) is not None:
-        intent = _intent(body.payment_intent)
+        try:
+            intent = _intent(body.payment_intent)
+        except GatewayError:
+            intent = None
     if isinstance(error, stripe.CardError):
         cls = AuthenticationRequired if code == "authentication_required" else CardDeclined
         return cls(message, code=code, intent=intent)
-    return GatewayError(message, code=code, intent=intent)
+    return GatewayError(message, code=code, intent=intent, ambiguous=is_ambiguous(error))
 
 
 def customer_create(*, user_id: int, email: str, key: str) -> str:
@@ -323,6 +387,23 @@ def refund_create(*, intent_id: str, amount: Decimal, key: str, metadata: dict[s
     except stripe.StripeError as error:
         raise _fail(error) from error
     return str(refund["id"])
+
+
+def refund_find(*, intent_id: str, refund_id: int) -> str | None:
+    """The id of the refund Stripe holds for our Refund row `refund_id` (by the
+    ``refund_id`` in its metadata) among the intent's refunds; None if there is none.
+    Two refund requests can both act, so this is asked before any new one."""
+    try:
+        page = _client().v1.refunds.list(params={"payment_intent": intent_id, "limit": 100})
+        for refund in page.auto_paging_iter():
+            metadata: dict[str, Any] = refund.to_dict().get("metadata") or {}
+            if metadata.get("refund_id") == str(refund_id):
+                return str(refund["id"])
+    except stripe.StripeError as error:
+        raise _fail(error) from error
+    except (KeyError, TypeError, AttributeError) as problem:
+        raise _unreadable(f"the refunds of {intent_id}", problem) from problem
+    return None
 
 
 def event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:

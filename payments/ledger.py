@@ -134,6 +134,11 @@ def payment_state(order: Order, payments: list[Payment] | None = None) -> Paymen
             label = _("Nothing to pay")
     elif Payment.Status.CAPTURING in statuses:
         label, tone = _("Being charged"), "todo"
+    elif Payment.Status.PROCESSING in statuses:
+        label, tone = _("Payment processing"), "todo"
+    elif Payment.Status.REVIEW in statuses:
+        # Stripe's answer was unclear after every attempt: the money may be there.
+        label, tone = _("To check in Stripe"), "problem"
     elif Payment.Status.DECLINED in statuses and Payment.Status.ACTION_REQUIRED not in statuses:
         label, tone, can_pay_now = _("Card declined"), "problem", True
     else:

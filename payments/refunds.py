@@ -73,16 +73,27 @@ MAX_REFUND_ATTEMPTS = 5
 
 
 def _refund_send(refund: Refund) -> bool:
+    """Send one pending refund, once. Two refund requests can both act (unlike a
+    capture), so before any request after the first, and after an ambiguous answer,
+    Stripe's refunds of the intent are searched for this row's id in their metadata:
+    a refund found there is recorded, and only when none is there is one asked for."""
     Refund.objects.filter(pk=refund.pk).update(attempts=F("attempts") + 1)
     refund.attempts += 1
+    intent_id = refund.payment.stripe_payment_intent_id or ""
     try:
+        if refund.attempts > 1:  # an earlier request may have acted unheard (or its key expired)
+            found = gateway.refund_find(intent_id=intent_id, refund_id=refund.pk)
+            if found is not None:
+                return _refund_done(refund, found)
         stripe_id = gateway.refund_create(
-            intent_id=refund.payment.stripe_payment_intent_id or "",
+            intent_id=intent_id,
             amount=refund.amount,
             key=f"refund-{refund.pk}",
             metadata={"order_id": str(refund.payment.order_id), "refund_id": str(refund.pk)},
         )
     except gateway.GatewayError as error:
+        if error.ambiguous:
+            return _refund_unclear(refund, intent_id, error)
         if error.code or refund.attempts >= MAX_REFUND_ATTEMPTS:
             # Coordinators see "refund failed" on the order and give the money back
             # by hand (Stripe's dashboard, or cash).
@@ -91,6 +102,28 @@ def _refund_send(refund: Refund) -> bool:
         else:
             logger.warning("refund %s failed, will retry: %s", refund.pk, error)
         return False
+    return _refund_done(refund, stripe_id)
+
+
+def _refund_unclear(refund: Refund, intent_id: str, error: gateway.GatewayError) -> bool:
+    """The request may have acted: Stripe's list of the intent's refunds decides."""
+    try:
+        found = gateway.refund_find(intent_id=intent_id, refund_id=refund.pk)
+    except gateway.GatewayError as reread:
+        logger.warning("refund %s: no clear answer, will look again: %s", refund.pk, reread)
+        return False
+    if found is not None:
+        return _refund_done(refund, found)
+    if refund.attempts >= MAX_REFUND_ATTEMPTS:
+        # Stripe shows no such refund after every attempt: given back by hand.
+        logger.error("refund %s failed for good: %s", refund.pk, error)
+        Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED)
+    else:
+        logger.warning("refund %s: not made at Stripe, will retry: %s", refund.pk, error)
+    return False
+
+
+def _refund_done(refund: Refund, stripe_id: str) -> bool:
     with transaction.atomic():
         done = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
             status=Refund.Status.SUCCEEDED, stripe_refund_id=stripe_id

@@ -248,6 +248,8 @@ def intent_apply(payment_id: int, intent: gateway.Intent) -> None:
         if payment.status != Payment.Status.CAPTURING:
             status = Payment.Status.AUTHORIZED
         changes["amount_authorized"] = intent.amount_capturable
+    elif intent.status == "processing":
+        status = Payment.Status.PROCESSING  # taken, not yet confirmed: never taken again
     elif intent.status == "canceled":
         status = Payment.Status.CANCELLED
     elif intent.status == "requires_action":

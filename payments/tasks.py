@@ -5,7 +5,7 @@ the beat schedule keep working."""
 from celery import shared_task
 from django.db import OperationalError
 
-from . import gateway, refunds, webhooks
+from . import collect, gateway, refunds, webhooks
 
 
 @shared_task(
@@ -33,6 +33,18 @@ def retry_refunds() -> int:
         len(refunds.refunds_settle(order_id=order_id, reason="overpayment"))
         for order_id in refunds.pending_refund_orders()
     )
+
+
+@shared_task(
+    name="payments.tasks.recheck_payments",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def recheck_payments() -> int:
+    """Read again from Stripe the payments it left unclear (processing, or to check)."""
+    return collect.payments_recheck()
 
 
 @shared_task(

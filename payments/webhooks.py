@@ -34,6 +34,17 @@ def event_receive(*, payload: bytes, signature: str) -> tuple[WebhookEvent, bool
     """Verify and store the event. Returns (event, created). Raises
     gateway.InvalidSignature for anything Stripe did not sign."""
     event = gateway.event_verify(payload=payload, signature=signature)
+    if event.get("api_version") != gateway.API_VERSION:
+        # Written in another version's shape: stored, but only ever used for the ids it
+        # names; the handler re-reads every object through our pinned version.
+        logger.warning(
+            "stripe event %s (%s) has API version %r, not %s: re-read through %s",
+            event.get("id"),
+            event.get("type"),
+            event.get("api_version"),
+            gateway.API_VERSION,
+            gateway.API_VERSION,
+        )
     try:
         with transaction.atomic():
             stored, created = WebhookEvent.objects.get_or_create(

@@ -46,9 +46,17 @@ IN_FLIGHT = (
     Payment.Status.AUTHORIZED,
     Payment.Status.CAPTURING,
     Payment.Status.ACTION_REQUIRED,
+    Payment.Status.PROCESSING,
+    Payment.Status.REVIEW,
 )
 # Card money may still move while a payment is in one of these: no write-off then.
-MONEY_MOVING = (Payment.Status.PENDING, Payment.Status.AUTHORIZED, Payment.Status.CAPTURING)
+MONEY_MOVING = (
+    Payment.Status.PENDING,
+    Payment.Status.AUTHORIZED,
+    Payment.Status.CAPTURING,
+    Payment.Status.PROCESSING,
+    Payment.Status.REVIEW,
+)
 
 
 @dataclass(slots=True)

@@ -373,30 +373,6 @@ def test_a_card_stripe_will_never_charge_asks_the_customer_and_the_week_closes(
     assert ledger.payment_state(Order.objects.get(pk=order.pk)).can_pay_now
 
 
-def test_stripe_unreachable_keeps_the_close_open_then_hands_over_after_five_tries(
-    client, fake_stripe, week
-) -> None:
-    window, carrots, _honey, point, customer = week
-    order, hold = _held(client, fake_stripe, week)
-    for _ in range(3 * 5):  # the library tries each call 3 times
-        fake_stripe.fail_next("/v1/payment_intents/", status=500)
-    _close(window)
-    window.refresh_from_db()
-    assert window.status == OrderWindow.Status.CLOSING  # retried after the lease
-    hold.refresh_from_db()
-    assert hold.status == Payment.Status.CAPTURING
-    for _ in range(4):
-        OrderWindow.objects.filter(pk=window.pk).update(
-            close_heartbeat=timezone.now() - closing.LEASE - timedelta(seconds=1)
-        )
-        closing.window_close(window_id=window.pk, now=timezone.now())
-    window.refresh_from_db()
-    assert window.status == OrderWindow.Status.CLOSED
-    hold.refresh_from_db()
-    assert hold.status == Payment.Status.DECLINED  # handed to the customer, not lost
-    assert fake_stripe.captures(hold.stripe_payment_intent_id) == 0
-
-
 def test_money_received_twice_is_refunded(
     client, fake_stripe, week, django_capture_on_commit_callbacks
 ) -> None:
