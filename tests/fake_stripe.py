@@ -38,7 +38,16 @@ What is imitated (Stripe's real behaviours):
   acting again; other parameters or another endpoint is a 400 ``idempotency_error``; a
   key whose first request is still running is a 409 (the library retries on 409). Every
   answer of an endpoint that ran is kept, errors included (a 402 replays as a 402), but
-  not a refusal of the parameters themselves (``parameter_*`` codes), as on Stripe.
+  not a refusal of the parameters themselves (``parameter_*`` codes), as on Stripe. A
+  key is forgotten once 24 hours old (then the request acts again), as on Stripe.
+- Parameters checked as strictly as Stripe does, against the types the ``stripe``
+  library ships for each endpoint served (``stripe.params``; tests/stripe_schema.py,
+  imported on the first API request): every key at every depth, enums, integers,
+  booleans, empty strings, Stripe's max lengths and metadata limits. A refusal is a 400
+  ``invalid_request_error`` naming the ``param``, with Stripe's message and code
+  (``parameter_unknown``, ``parameter_missing``, ``parameter_invalid_empty``,
+  ``parameter_invalid_integer``; none for a bad enum or an over-long string, as on
+  Stripe), given before anything acts, ``fail_next`` included; the key stays unused.
 - Errors in Stripe's shape and statuses: 400 invalid request (400 ``resource_missing``
   for an unknown id in the parameters), 404 for an unknown id in the URL, 401 without a
   ``Bearer sk_test_``/``rk_test_`` key, 402 card errors, 500 ``api_error`` on demand.
@@ -53,18 +62,26 @@ What is imitated (Stripe's real behaviours):
 What is not: one account and one currency per PaymentIntent; no Charges, Prices,
 Products, Setup Intents, subscriptions, taxes, lists or search; no automatic expiry of
 sessions (24 h) or holds (7 days) with time (call ``expire_hold``); no webhook retries;
-idempotency keys never expire; ``expand`` is not recursive; parameters Stripe would
-reject as unknown are ignored. The saved card is attached to the session's customer
-even without ``setup_future_usage`` (Stripe attaches it only with it). 500 answers from
-``fail_next`` are not kept under the idempotency key (like a failure before the request
-started executing), so the library's retry with the same key goes through.
+``expand`` is not recursive; parameters are checked by their types, not by the rules
+that tie one to another (``parameters_exclusive``, a mode that needs a field); the max
+lengths are those of Stripe's spec of 2023-08-16 (the newest we could read), and an
+endpoint the schema does not list is not checked. The saved card is attached to the
+session's customer even without ``setup_future_usage`` (Stripe attaches it only with
+it). 500 answers from ``fail_next`` are not kept under the idempotency key (like a
+failure before the request started executing), so the library's retry with the same
+key goes through.
 
 Test controls (no HTTP needed, all thread-safe under one lock): ``requests``,
 ``captures``, ``refunds_for``, ``intent``, ``sessions``, ``intents``, ``customers``,
 ``events``, ``deliveries``/``wait_deliveries``, ``complete_session``, ``expire_hold``,
 ``set_behaviour``, ``add_payment_method``, ``hold_capture``/``release_captures``/
-``wait_captures_received``, ``fail_next``, ``set_webhook``, ``sign``. The module imports
-only the standard library.
+``wait_captures_received``, ``age_idempotency_keys`` (moves the keys' clock on),
+``fail_next``, ``fail_after``/``drop_after`` (act, then
+answer 500 or close the connection: Stripe did it, the client never heard),
+``set_latency``, ``truncated``, ``set_webhook``, ``sign``. A request whose body is
+shorter than its Content-Length (a client killed while writing) acts on nothing. The module imports
+only the standard library at load; tests/stripe_schema.py (``stripe``) comes with the
+first API request.
 """
 
 from __future__ import annotations
@@ -300,6 +317,13 @@ class _Idempotent:
     fingerprint: tuple[tuple[str, str], ...]
     response: _Response | None = None
     request_id: str = ""
+    # When the key was first used (time.monotonic(); `age_idempotency_keys` moves it
+    # back). Stripe forgets a key once it is 24 hours old: it then acts again.
+    first_used: float = field(default_factory=time.monotonic)
+    LIFETIME = 24 * 3600.0  # seconds (not a field: no annotation)
+
+    def expired(self) -> bool:
+        return time.monotonic() - self.first_used >= self.LIFETIME
 
 
 @dataclass(slots=True)
@@ -326,6 +350,9 @@ class _Holds:
     gate: threading.Event = field(default_factory=threading.Event)
 
 
+_DROPPED: Final = _Response(0, b"", {})  # no answer at all: the connection is closed
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeStripe
@@ -347,9 +374,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
         fake = cast(_Server, self.server).fake
+        if len(body) < length:
+            # The client died while writing (a worker killed mid-request): an HTTP
+            # server never hands a cut-off body to the application, so nothing acts.
+            fake._truncated(method, self.path, len(body), length)
+            self.close_connection = True
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
         response = fake._handle(method, self.path, headers, body)
+        if response is _DROPPED:  # `drop_after`: acted, then the connection is lost
+            self.close_connection = True
+            with suppress(OSError):
+                self.connection.shutdown(2)  # SHUT_RDWR: the client reads an empty answer
+            return
         try:
             self.send_response(response.status)
             for name, value in response.headers.items():
@@ -412,6 +450,9 @@ class FakeStripe:
         self._requests: list[RequestRecord] = []
         self._idempotency: dict[str, _Idempotent] = {}
         self._failures: list[tuple[str, int]] = []
+        self._after: list[tuple[str, int | None]] = []  # act, then fail (status) or drop (None)
+        self._latency = 0.0
+        self.truncated: list[tuple[str, str, int, int]] = []  # method, path, got, announced
         self._capture_requests = 0
         self._holds = _Holds()
         self._events: list[JSON] = []
@@ -431,6 +472,7 @@ class FakeStripe:
             ("POST", re.compile(r"/v1/payment_intents/([^/]+)/confirm"), self._confirm),
             ("GET", re.compile(r"/v1/payment_methods/([^/]+)"), self._get_payment_method),
             ("POST", re.compile(r"/v1/refunds"), self._create_refund),
+            ("GET", re.compile(r"/v1/refunds"), self._list_refunds),
             ("GET", re.compile(r"/v1/refunds/([^/]+)"), self._get_refund),
         ]
 
@@ -606,11 +648,52 @@ class FakeStripe:
         with self._changed:
             return self._changed.wait_for(lambda: len(self._deliveries) >= n, timeout)
 
+    def age_idempotency_keys(self, seconds: float) -> None:
+        """Every idempotency key used so far becomes `seconds` older, as if the fake's
+        clock moved on: one 24 hours old or more is forgotten at its next use (the
+        request acts again, as on Stripe); a younger one still replays."""
+        with self._lock:
+            for entry in self._idempotency.values():
+                entry.first_used -= seconds
+
     def fail_next(self, path_prefix: str, status: int = 500) -> None:
         """The next request whose path starts with `path_prefix` answers `status` with an
         ``api_error`` and applies nothing. Calls queue up, one failure each."""
         with self._lock:
             self._failures.append((path_prefix, status))
+
+    def fail_after(self, path_prefix: str, status: int = 500, times: int = 1) -> None:
+        """The next request whose path starts with `path_prefix` acts, then answers
+        `status` with an ``api_error``; the answer is kept under its idempotency key, as
+        Stripe keeps the result of a request that started executing, so the library's
+        retries replay it. `times` answers in a row (replays included) fail so."""
+        with self._lock:
+            self._after.extend([(path_prefix, status)] * times)
+
+    def drop_after(self, path_prefix: str, times: int = 1) -> None:
+        """The next request whose path starts with `path_prefix` acts, then the
+        connection is closed with no answer (a timeout, a reset). The stored answer
+        replays normally to a retry, unless `times` > 1 drops the retries too."""
+        with self._lock:
+            self._after.extend([(path_prefix, None)] * times)
+
+    def patch_intent(self, pi_id: str, **fields: Any) -> None:
+        """Make the API show `fields` on the PaymentIntent from now on, even values
+        Stripe would never send (for tests of answers that fit no known state)."""
+        with self._lock:
+            self._intents[pi_id].update(copy.deepcopy(fields))
+
+    def set_latency(self, seconds: float) -> None:
+        """Every API request waits `seconds` before it is handled (Stripe's 0.2–0.5 s)."""
+        with self._lock:
+            self._latency = max(0.0, seconds)
+
+    def _truncated(self, method: str, path: str, got: int, announced: int) -> None:
+        logger.info(
+            "fake stripe: %s %s cut off (%s of %s bytes): ignored", method, path, got, announced
+        )
+        with self._lock:
+            self.truncated.append((method, path, got, announced))
 
     def set_webhook(
         self, url: str, secret: str | None = None, events: list[str] | None = None
@@ -651,7 +734,10 @@ class FakeStripe:
                 key, replayed = None, False
                 response = self._page(method, unquote(path.removeprefix("/pay/")), params)
             else:
+                if self._latency:
+                    time.sleep(self._latency)
                 response, replayed = self._api(method, path, headers, pairs, params, key)
+                response = self._after_acting(path, response)
         except Exception:  # a bug here must show as a 500, not a dropped connection
             logger.exception("fake stripe: %s %s failed", method, path)
             response = self._error(_ApiError(500, "api_error", "FakeStripe crashed"))
@@ -675,6 +761,15 @@ class FakeStripe:
             self._authenticate(headers.get("authorization", ""))
         except _ApiError as error:
             return self._error(error), False
+        # Parameters outside the stripe library's own types for the endpoint are refused
+        # before anything else, as on Stripe: nothing acts, the key stays unused. Imported
+        # here, not at the top: tests.stripe_schema needs the `stripe` package.
+        from tests.stripe_schema import check_params
+
+        problem = check_params(method, path, params)
+        if problem is not None:
+            refusal = _invalid(problem.message, code=problem.code, param=problem.param)
+            return self._error(refusal), False
         gate: threading.Event | None = None
         with self._lock:
             for i, (prefix, status) in enumerate(self._failures):
@@ -694,6 +789,8 @@ class FakeStripe:
             if key:
                 fingerprint = tuple(sorted(pairs))
                 entry = self._idempotency.get(key)
+                if entry is not None and entry.response is not None and entry.expired():
+                    entry = None  # over 24 hours old: forgotten, the request acts again
                 if entry is None:
                     entry = _Idempotent(method, path, fingerprint)
                     self._idempotency[key] = entry
@@ -725,6 +822,25 @@ class FakeStripe:
             if entry is not None and not keep:
                 with self._lock:  # invalid parameters, or crashed: the key is free again
                     self._idempotency.pop(key or "", None)
+
+    def _after_acting(self, path: str, response: _Response) -> _Response:
+        """`fail_after` / `drop_after`: what the client gets once the request acted."""
+        with self._lock:
+            found = next((i for i, (p, _) in enumerate(self._after) if path.startswith(p)), None)
+            if found is None:
+                return response
+            status = self._after.pop(found)[1]
+        if status is None:
+            return _DROPPED
+        failure = _ApiError(
+            status, "api_error", "An unknown error occurred (FakeStripe.fail_after)."
+        )
+        failed = self._error(failure)
+        with self._lock:  # the failure is the result Stripe keeps for the key
+            for entry in self._idempotency.values():
+                if entry.response is response:
+                    entry.response = failed
+        return failed
 
     def _authenticate(self, authorization: str) -> None:
         scheme, _, api_key = authorization.partition(" ")
@@ -1269,6 +1385,37 @@ class FakeStripe:
         self._refunds[refund["id"]] = refund
         self._event("refund.created", refund)
         return copy.deepcopy(refund)
+
+    def _list_refunds(self, params: JSON) -> JSON:
+        """GET /v1/refunds: newest first, optionally of one PaymentIntent, paged by
+        ``limit`` (1–100, default 10) and ``starting_after``."""
+        intent_id = _str(params, "payment_intent")
+        if intent_id is not None and intent_id not in self._intents:
+            raise _missing("payment_intent", intent_id, param="payment_intent", status=400)
+        limit = _int(params, "limit") or 10
+        if not 1 <= limit <= 100:
+            raise _invalid(
+                "Invalid limit: must be between 1 and 100.",
+                code="parameter_invalid_integer",
+                param="limit",
+            )
+        rows = [
+            r
+            for r in reversed(self._refunds.values())
+            if intent_id is None or r["payment_intent"] == intent_id
+        ]
+        after = _str(params, "starting_after")
+        if after is not None:
+            ids = [r["id"] for r in rows]
+            if after not in ids:
+                raise _missing("refund", after, param="starting_after", status=400)
+            rows = rows[ids.index(after) + 1 :]
+        return {
+            "object": "list",
+            "data": copy.deepcopy(rows[:limit]),
+            "has_more": len(rows) > limit,
+            "url": "/v1/refunds",
+        }
 
     def _get_refund(self, params: JSON, refund_id: str) -> JSON:
         if refund_id not in self._refunds:

@@ -476,3 +476,67 @@ def test_api_key_is_required(fake_stripe: FakeStripe) -> None:
     assert json.loads(anonymous.value.read())["error"]["type"] == "invalid_request_error"
     with pytest.raises(stripe.AuthenticationError):
         _client(fake_stripe, key="sk_test_other").v1.customers.create(params={})
+
+
+def test_a_body_cut_off_before_its_content_length_acts_on_nothing(fake_stripe: FakeStripe) -> None:
+    """A client killed while writing: the server never hands the half body on."""
+    import socket
+
+    host, port = urllib.parse.urlsplit(fake_stripe.base_url).netloc.split(":")
+    body = b"email=cut%40example.com&metadata[user_id]=7"
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            b"POST /v1/customers HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer sk_test_fake\r\nIdempotency-Key: cut-1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
+        sock.shutdown(socket.SHUT_WR)  # the writer died here
+        assert sock.recv(100) == b""  # no answer: nothing to answer to
+    assert fake_stripe.truncated == [("POST", "/v1/customers", 10, len(body))]
+    assert fake_stripe.customers == {}
+    # The key was never used: the same request, whole, acts once.
+    created = _client(fake_stripe).v1.customers.create(
+        params={"email": "cut@example.com"}, options={"idempotency_key": "cut-1"}
+    )
+    assert list(fake_stripe.customers) == [created.id]
+
+
+def test_fail_after_acts_then_answers_500_to_the_request_and_its_retries(
+    fake_stripe: FakeStripe,
+) -> None:
+    fake_stripe.fail_after("/v1/customers")
+    with pytest.raises(stripe.APIError):
+        _client(fake_stripe).v1.customers.create(params={"email": "lost@example.com"})
+    calls = [r for r in fake_stripe.requests if r.path == "/v1/customers"]
+    assert [(r.status, r.replayed) for r in calls] == [(500, False), (500, True), (500, True)]
+    assert len(fake_stripe.customers) == 1  # it acted once, and the client never heard
+
+
+def test_drop_after_acts_then_closes_the_connection(fake_stripe: FakeStripe) -> None:
+    fake_stripe.drop_after("/v1/customers", times=3)
+    with pytest.raises(stripe.APIConnectionError):
+        _client(fake_stripe).v1.customers.create(params={"email": "lost@example.com"})
+    assert len(fake_stripe.customers) == 1
+    fake_stripe.drop_after("/v1/customers")  # once: the library's retry gets the replay
+    customer = _client(fake_stripe).v1.customers.create(params={"email": "two@example.com"})
+    assert customer.id in fake_stripe.customers
+    assert len(fake_stripe.customers) == 2
+
+
+def test_refunds_are_listed_per_intent_newest_first(fake_stripe: FakeStripe) -> None:
+    client = _client(fake_stripe)
+    customer = client.v1.customers.create(params={})
+    intent = _charge(client, customer.id, fake_stripe.add_payment_method(customer.id))
+    for n in (1, 2):
+        client.v1.refunds.create(
+            params={"payment_intent": intent.id, "amount": 100, "metadata": {"refund_id": str(n)}}
+        )
+    listed = client.v1.refunds.list(params={"payment_intent": intent.id, "limit": 1})
+    assert [r.metadata["refund_id"] for r in listed.data] == ["2"]
+    assert listed.has_more
+    every = list(listed.auto_paging_iter())
+    assert [r.metadata["refund_id"] for r in every] == ["2", "1"]
+    with pytest.raises(stripe.InvalidRequestError, match="No such payment_intent"):
+        client.v1.refunds.list(params={"payment_intent": "pi_unknown"})
