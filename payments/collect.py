@@ -26,7 +26,7 @@ from common.money import format_money
 from orders.models import Order, Payment, Refund
 
 from . import gateway, jobs, services
-from .ledger import owed, received
+from .ledger import STRIPE_MINIMUM, owed, received
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +58,19 @@ def order_collect(*, order_id: int) -> bool:
         # No re-read first: a lapsed hold makes the capture fail, and `_capture` then
         # follows the intent (one call per order when all goes well).
         amount = min(due - received(order.pk), hold.amount_authorized)
-        claimed = Payment.objects.filter(pk=hold.pk, status=Payment.Status.AUTHORIZED).update(
-            status=Payment.Status.CAPTURING, amount_requested=amount
-        )
-        if claimed and not _capture(Payment.objects.get(pk=hold.pk)):
-            return False
+        if amount >= STRIPE_MINIMUM:  # below it Stripe takes nothing: paid at pickup
+            claimed = Payment.objects.filter(pk=hold.pk, status=Payment.Status.AUTHORIZED).update(
+                status=Payment.Status.CAPTURING, amount_requested=amount
+            )
+            if claimed and not _capture(Payment.objects.get(pk=hold.pk)):
+                return False
     _release_spare_holds(order.pk)
     rest = due - received(order.pk)
     if rest <= 0:
+        return True
+    if rest < STRIPE_MINIMUM:
+        # Stripe refuses a charge this small, and so would a link: the customer pays
+        # it at pickup (their order page and the point's sheet say so).
         return True
     if order.payments.filter(
         Q(kind=Payment.Kind.CHARGE)
@@ -154,6 +159,10 @@ def _capture(payment: Payment) -> bool:
         except gateway.GatewayError as reread:
             return _unanswered(payment, reread)
         return _follow(payment, intent, error)
+    if intent.status == "requires_action":  # the bank wants the customer, answered as 200
+        message = intent.error or _("Your bank asks you to confirm this payment yourself.")
+        _refused(payment, message, Payment.Status.ACTION_REQUIRED, intent)
+        return True
     services.intent_apply(payment.pk, intent)
     return True
 

@@ -20,6 +20,16 @@ AT_PICKUP = Payment.Method.AT_PICKUP
 MONEY_IN = (Payment.Status.CAPTURED, Payment.Status.COLLECTED)
 
 
+# While a card payment is in one of these, what it will bring in is not known yet.
+CARD_MOVING = (
+    Payment.Status.PENDING,
+    Payment.Status.CAPTURING,
+    Payment.Status.PROCESSING,
+    Payment.Status.REVIEW,
+    Payment.Status.ACTION_REQUIRED,
+)
+
+
 def delivered_totals(lines: Iterable[tuple[Decimal, int, int, str]]) -> pricing.Totals:
     """What lines come to on what is delivered, taxes included: each line as
     (unit_price, quantity, shortage, tax_class). The one rule of what a closed order's
@@ -132,6 +142,14 @@ def payment_state(order: Order, payments: list[Payment] | None = None) -> Paymen
         label, tone = _("Paid by card: %(amount)s") % {"amount": format_money(got)}, "ok"
         if not due:
             label = _("Nothing to pay")
+    elif due - got < STRIPE_MINIMUM and not statuses & set(CARD_MOVING):
+        # Below Stripe's minimum: no card charge and no link, the rest is paid at pickup.
+        label = _("%(amount)s to pay at pickup (below the card minimum)") % {
+            "amount": format_money(money(due - got))
+        }
+        tone = "todo"
+        if got:
+            label = _("Paid by card: %(amount)s") % {"amount": format_money(got)} + f" · {label}"
     elif Payment.Status.CAPTURING in statuses:
         label, tone = _("Being charged"), "todo"
     elif Payment.Status.PROCESSING in statuses:

@@ -254,8 +254,10 @@ def intent_apply(payment_id: int, intent: gateway.Intent) -> None:
         status = Payment.Status.CANCELLED
     elif intent.status == "requires_action":
         status = Payment.Status.ACTION_REQUIRED
-    elif intent.status == "requires_payment_method" and payment.kind == Payment.Kind.CHARGE:
-        status = Payment.Status.DECLINED
+    elif intent.status == "requires_payment_method" and (
+        payment.kind == Payment.Kind.CHARGE or payment.status == Payment.Status.PROCESSING
+    ):
+        status = Payment.Status.DECLINED  # refused, or a processing payment that failed
     if intent.error:
         changes["failure_message"] = intent.error[:300]
     if status != payment.status:
@@ -287,17 +289,24 @@ def _release_older_holds(order_id: int) -> None:
 
 
 def payment_release(payment: Payment) -> None:
-    """Give back a hold, or close a Checkout page nobody should complete any more. A
-    page completed meanwhile is followed like any other payment."""
-    if not payment.stripe_payment_intent_id and payment.stripe_checkout_session_id:
-        gateway.checkout_expire(
-            session_id=payment.stripe_checkout_session_id, key=f"expire-{payment.pk}"
-        )
+    """Give back a hold, or close a Checkout page nobody should complete any more, the
+    way Checkout allows: an open page is expired (whether or not it has started its
+    PaymentIntent: Stripe then cancels the intent); a PaymentIntent is cancelled only
+    while it holds money (``requires_capture``). Anything else is left to the page's
+    own expiry, and a completion that comes later is followed like any other payment
+    (a hold released, or money refunded, by `payment_sync`)."""
+    if payment.stripe_checkout_session_id and payment.status == Payment.Status.PENDING:
+        # Its page may be open (with or without an intent begun), or completed unseen.
+        session = gateway.checkout_retrieve(payment.stripe_checkout_session_id)
+        if session.status == "open":
+            gateway.checkout_expire(
+                session_id=payment.stripe_checkout_session_id, key=f"expire-{payment.pk}"
+            )
         _link_session(payment)
         payment.refresh_from_db()
     if payment.stripe_payment_intent_id:
         intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
-        if intent.status in ("requires_capture", "requires_confirmation", "requires_action"):
+        if intent.status == "requires_capture":
             try:
                 intent = gateway.intent_cancel(
                     intent_id=payment.stripe_payment_intent_id, key=f"release-{payment.pk}"

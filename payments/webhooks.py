@@ -25,6 +25,7 @@ HANDLED = (
     "payment_intent.succeeded",
     "payment_intent.canceled",
     "payment_intent.payment_failed",
+    "payment_intent.processing",
     "payment_intent.requires_action",
     "charge.refunded",
 )

@@ -267,10 +267,16 @@ def summary_totals(data: WindowData) -> dict[str, object]:
     }
 
 
+def _at_the_table(order: CustomerOrder) -> bool:
+    """Paid at pickup: chosen so, or a card order's rest below Stripe's minimum (no
+    card charge or link is made for it)."""
+    return order.method != "card" or order.totals.total - order.received < ledger.STRIPE_MINIMUM
+
+
 def cash_to_collect(orders: list[CustomerOrder]) -> Decimal:
-    """What the orders paying at pickup still owe: the cash the point should take in."""
+    """What is to be paid at the table still: the cash the point should take in."""
     return sum(
-        (max(Decimal("0.00"), o.totals.total - o.received) for o in orders if o.method != "card"),
+        (max(Decimal("0.00"), o.totals.total - o.received) for o in orders if _at_the_table(o)),
         Decimal("0.00"),
     )
 
@@ -280,8 +286,13 @@ def _payment_label(order: CustomerOrder) -> str:
     if order.received >= due:
         return str(_("paid by card")) if order.method == "card" else str(_("paid"))
     label = _("to collect: %(amount)s") % {"amount": format_money(due - order.received)}
-    if order.method == "card":
-        label = f"{label} ({_('card payment pending')})"
+    # Not inside f-strings: xgettext would not find them there.
+    if order.method == "card" and _at_the_table(order):
+        why = _("below the card minimum")
+        label = f"{label} ({why})"
+    elif order.method == "card":
+        why = _("card payment pending")
+        label = f"{label} ({why})"
     return label
 
 

@@ -57,10 +57,17 @@ What is imitated (Stripe's real behaviours):
   exactly Stripe's scheme) sent in order from a background thread, failures only logged:
   ``checkout.session.completed``, ``checkout.session.expired``,
   ``payment_intent.amount_capturable_updated``, ``payment_intent.succeeded``,
-  ``payment_intent.canceled``, ``payment_intent.payment_failed``, ``refund.created``.
+  ``payment_intent.canceled``, ``payment_intent.payment_failed``, ``refund.created``,
+  ``payment_intent.processing``, ``payment_intent.requires_action``,
+  ``checkout.session.async_payment_succeeded``/``_failed``, ``charge.refunded``.
+- Checkout's rule for its PaymentIntents: cancelled directly only in
+  ``requires_capture`` (otherwise a 400: expire the session, which cancels a payment
+  it had begun: ``start_session_payment``). Cards that leave a payment ``processing``
+  until ``settle`` (Checkout's async payments, off-session charges), or answer an
+  off-session confirm with ``requires_action`` (``set_behaviour``).
 
 What is not: one account and one currency per PaymentIntent; no Charges, Prices,
-Products, Setup Intents, subscriptions, taxes, lists or search; no automatic expiry of
+Products, Setup Intents, subscriptions, taxes, lists (but refunds') or search; no automatic expiry of
 sessions (24 h) or holds (7 days) with time (call ``expire_hold``); no webhook retries;
 ``expand`` is not recursive; parameters are checked by their types, not by the rules
 that tie one to another (``parameters_exclusive``, a mode that needs a field); the max
@@ -74,7 +81,7 @@ key goes through.
 Test controls (no HTTP needed, all thread-safe under one lock): ``requests``,
 ``captures``, ``refunds_for``, ``intent``, ``sessions``, ``intents``, ``customers``,
 ``events``, ``deliveries``/``wait_deliveries``, ``complete_session``, ``expire_hold``,
-``set_behaviour``, ``add_payment_method``, ``hold_capture``/``release_captures``/
+``set_behaviour``, ``add_payment_method``, ``start_session_payment``, ``settle``, ``hold_capture``/``release_captures``/
 ``wait_captures_received``, ``age_idempotency_keys`` (moves the keys' clock on),
 ``fail_next``, ``fail_after``/``drop_after`` (act, then
 answer 500 or close the connection: Stripe did it, the client never heard),
@@ -111,8 +118,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 logger = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
-Behaviour = Literal["ok", "declined", "authentication_required"]
-BEHAVIOURS: Final[tuple[str, ...]] = ("ok", "declined", "authentication_required")
+Behaviour = Literal["ok", "declined", "authentication_required", "processing", "requires_action"]
+BEHAVIOURS: Final[tuple[str, ...]] = (
+    "ok",
+    "declined",
+    "authentication_required",
+    "processing",  # taken, confirmed later (`settle`): Checkout's async payments
+    "requires_action",  # an off-session confirm answered 200 in requires_action
+)
 API_VERSION: Final = "2026-10-28.endive"  # what stripe 16.1 sends
 MINIMUM_AMOUNT: Final = 50  # Stripe refuses charges under 0.50 in CAD/USD
 
@@ -130,6 +143,8 @@ _LAST4: Final[dict[str, str]] = {
     "ok": "4242",
     "declined": "0002",
     "authentication_required": "3184",
+    "processing": "6205",
+    "requires_action": "3220",
 }
 
 
@@ -443,6 +458,7 @@ class FakeStripe:
         self._session_setup: dict[str, _SessionSetup] = {}
         self._intents: dict[str, JSON] = {}
         self._payment_methods: dict[str, JSON] = {}
+        self._intent_session: dict[str, str] = {}  # PaymentIntents made by a Checkout Session
         self._behaviours: dict[str, str] = {}
         self._refunds: dict[str, JSON] = {}
         self._refunded: dict[str, list[int]] = {}
@@ -594,6 +610,54 @@ class FakeStripe:
             if outcome == "declined":
                 raise FakeCheckoutDeclined("Your card was declined.")
             return self._complete(session, outcome)
+
+    def start_session_payment(
+        self, session_id: str, status: str = "requires_action", outcome: Behaviour = "ok"
+    ) -> str:
+        """The customer began paying on the open page and stopped there (at 3-D Secure,
+        ``requires_action``, or before confirming, ``requires_confirmation``): the
+        session stays open with its PaymentIntent, which only the session's expiry
+        may cancel (Stripe refuses to cancel it directly). Returns the intent's id."""
+        if status not in ("requires_action", "requires_confirmation"):
+            raise ValueError(status)
+        with self._lock:
+            session = self._sessions[session_id]
+            if session["status"] != "open" or session["payment_intent"]:
+                raise ValueError(f"checkout session {session_id} cannot start a payment")
+            intent = self._session_intent(session, outcome)
+            intent["status"] = status
+            if status == "requires_action":
+                intent["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {}}
+            session["payment_intent"] = intent["id"]
+            return str(intent["id"])
+
+    def settle(self, pi_id: str, *, ok: bool = True) -> None:
+        """A ``processing`` payment is confirmed by the bank (``succeeded``) or fails
+        (``requires_payment_method``), with the events Stripe sends, Checkout's async
+        ones included when a session made the intent."""
+        with self._lock:
+            intent = self._intents[pi_id]
+            if intent["status"] != "processing":
+                raise ValueError(f"{pi_id} is {intent['status']}, not processing")
+            session = self._sessions.get(self._intent_session.get(pi_id, ""))
+            if ok:
+                intent.update(status="succeeded", amount_received=intent["amount"])
+                self._event("payment_intent.succeeded", intent)
+            else:
+                intent.update(
+                    status="requires_payment_method",
+                    last_payment_error={
+                        "type": "card_error",
+                        "code": "card_declined",
+                        "decline_code": "generic_decline",
+                        "message": "Your card was declined.",
+                    },
+                )
+                self._event("payment_intent.payment_failed", intent)
+            if session is not None:
+                session["payment_status"] = "paid" if ok else "unpaid"
+                kind = "succeeded" if ok else "failed"
+                self._event(f"checkout.session.async_payment_{kind}", session)
 
     def expire_hold(self, pi_id: str) -> None:
         """The authorization lapsed (Stripe cancels an uncaptured PaymentIntent after
@@ -1035,10 +1099,14 @@ class FakeStripe:
                 f'This Checkout Session has a status of "{session["status"]}".'
             )
         session.update(status="expired", url=None)
+        started = self._intents.get(session["payment_intent"] or "")
+        if started is not None and started["status"] in _CANCELABLE:
+            self._cancel_intent(started, "abandoned")
         self._event("checkout.session.expired", session)
         return copy.deepcopy(session)
 
-    def _complete(self, session: JSON, outcome: str) -> str:
+    def _session_intent(self, session: JSON, outcome: str) -> JSON:
+        """The PaymentIntent a Checkout Session makes when the customer pays."""
         setup = self._session_setup[session["id"]]
         method = self._new_payment_method(session["customer"], outcome)
         intent = self._new_intent(
@@ -1051,10 +1119,19 @@ class FakeStripe:
             description=setup.description,
             setup_future_usage=setup.setup_future_usage,
         )
-        self._authorize(intent)
+        self._intent_session[intent["id"]] = session["id"]
+        return intent
+
+    def _complete(self, session: JSON, outcome: str) -> str:
+        started = session["payment_intent"]
+        intent = self._intents[started] if started else self._session_intent(session, outcome)
+        if self._behaviours[intent["payment_method"]] == "processing":
+            intent.update(status="processing", latest_charge=new_id("ch"))
+        else:
+            self._authorize(intent)
         session.update(
             status="complete",
-            payment_status="unpaid" if intent["status"] == "requires_capture" else "paid",
+            payment_status="paid" if intent["status"] == "succeeded" else "unpaid",
             payment_intent=intent["id"],
             url=None,
         )
@@ -1148,6 +1225,10 @@ class FakeStripe:
             self._event("payment_intent.amount_capturable_updated", intent)
         elif intent["status"] == "succeeded":
             self._event("payment_intent.succeeded", intent)
+        elif intent["status"] == "processing":
+            self._event("payment_intent.processing", intent)
+        elif intent["status"] == "requires_action":
+            self._event("payment_intent.requires_action", intent)
 
     def _get_intent(self, params: JSON, intent_id: str) -> JSON:
         if intent_id not in self._intents:
@@ -1228,6 +1309,17 @@ class FakeStripe:
             self._authorize(intent)
             self._intent_event(intent)
             return copy.deepcopy(intent)
+        if behaviour == "processing":
+            intent.update(status="processing", latest_charge=new_id("ch"))
+            self._intent_event(intent)
+            return copy.deepcopy(intent)
+        if behaviour == "requires_action":
+            intent.update(
+                status="requires_action",
+                next_action={"type": "use_stripe_sdk", "use_stripe_sdk": {}},
+            )
+            self._intent_event(intent)
+            return copy.deepcopy(intent)
         if behaviour == "authentication_required" and not _bool(params, "off_session"):
             intent.update(
                 status="requires_action",
@@ -1298,6 +1390,16 @@ class FakeStripe:
 
     def _cancel(self, params: JSON, intent_id: str) -> JSON:
         intent = self._find_intent(intent_id)
+        if intent_id in self._intent_session and intent["status"] != "requires_capture":
+            raise _ApiError(
+                400,
+                "invalid_request_error",
+                "You can directly cancel the PaymentIntent for a Checkout Session only when "
+                "the PaymentIntent has a status of requires_capture. Otherwise, you must "
+                "expire the Checkout Session.",
+                code="payment_intent_unexpected_state",
+                payment_intent=copy.deepcopy(intent),
+            )
         if intent["status"] not in _CANCELABLE:
             raise _ApiError(
                 400,
@@ -1384,6 +1486,19 @@ class FakeStripe:
         refunded.append(amount)
         self._refunds[refund["id"]] = refund
         self._event("refund.created", refund)
+        self._event(
+            "charge.refunded",
+            {
+                "id": intent["latest_charge"],
+                "object": "charge",
+                "amount": intent["amount_received"],
+                "amount_refunded": sum(refunded),
+                "currency": intent["currency"],
+                "payment_intent": intent_id,
+                "refunded": sum(refunded) >= intent["amount_received"],
+                "status": "succeeded",
+            },
+        )
         return copy.deepcopy(refund)
 
     def _list_refunds(self, params: JSON) -> JSON:
