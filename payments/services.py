@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from common.money import format_money
@@ -295,7 +296,10 @@ def payment_release(payment: Payment) -> None:
     while it holds money (``requires_capture``). Anything else is left to the page's
     own expiry, and a completion that comes later is followed like any other payment
     (a hold released, or money refunded, by `payment_sync`)."""
-    if payment.stripe_checkout_session_id and payment.status == Payment.Status.PENDING:
+    if payment.stripe_checkout_session_id and payment.status in (
+        Payment.Status.PENDING,
+        Payment.Status.ACTION_REQUIRED,
+    ):
         # Its page may be open (with or without an intent begun), or completed unseen.
         session = gateway.checkout_retrieve(payment.stripe_checkout_session_id)
         if session.status == "open":
@@ -324,16 +328,20 @@ def holds_release(*, order_id: int) -> None:
     """Give back every hold and close every open page of the order (cancelled, or
     switched to pay at pickup, or about to be paid in cash)."""
     for payment in Payment.objects.filter(
+        Q(status__in=(Payment.Status.AUTHORIZED, Payment.Status.PENDING)) | _PAGE_STOPPED,
         order_id=order_id,
         method=CARD,
-        status__in=(Payment.Status.AUTHORIZED, Payment.Status.PENDING),
     ):
         payment_release(payment)
+
+
+# A page the customer began paying and stopped at (3-D Secure): still open at Stripe.
+_PAGE_STOPPED = Q(status=Payment.Status.ACTION_REQUIRED) & ~Q(stripe_checkout_session_id=None)
 
 
 def links_close(*, order_id: int) -> None:
     """Close the order's open Checkout pages (before cash is taken for it)."""
     for payment in Payment.objects.filter(
-        order_id=order_id, method=CARD, status=Payment.Status.PENDING
+        Q(status=Payment.Status.PENDING) | _PAGE_STOPPED, order_id=order_id, method=CARD
     ):
         payment_release(payment)

@@ -60,7 +60,13 @@ def test_a_cancelled_order_expires_its_open_page_whatever_its_intent(
     _add(customer, carrots, 2)
     url = _confirm_by_card(client, customer, point)
     session = _session_id(url)
-    intent_id = fake_stripe.start_session_payment(session, started) if started else None
+    payment = Payment.objects.get(stripe_checkout_session_id=session)
+    intent_id = None
+    if started:
+        intent_id = fake_stripe.start_session_payment(session, started)
+        # As the webhook of the begun payment does: the row learns its intent.
+        payment = payment_services.payment_sync(payment_id=payment.pk)
+        assert payment.stripe_payment_intent_id == intent_id
     order = Order.objects.get(customer=customer)
     assert client.post(reverse("baskets:order_cancel", args=[order.pk])).status_code == 302
     assert fake_stripe.sessions[session]["status"] == "expired"
