@@ -152,8 +152,7 @@ def _capture(payment: Payment) -> bool:
     except gateway.GatewayError as error:
         if not payment.stripe_payment_intent_id:
             return _no_intent(payment, error)
-        if not (error.ambiguous or error.code):
-            return _unanswered(payment, error)
+        # Stripe refused (and said why), or may have acted: either way, its intent decides.
         try:
             intent = gateway.intent_retrieve(payment.stripe_payment_intent_id)
         except gateway.GatewayError as reread:
@@ -221,7 +220,7 @@ def _record_taken(payment: Payment, intent: gateway.Intent) -> None:
 
 def _no_intent(payment: Payment, error: gateway.GatewayError) -> bool:
     """A charge whose intent could not be created: no money can have moved."""
-    if error.code and not error.ambiguous or payment.attempts >= MAX_ATTEMPTS:
+    if not error.ambiguous or payment.attempts >= MAX_ATTEMPTS:
         logger.error("payment %s: the charge could not be made: %s", payment.pk, error)
         _refused(payment, error.message, Payment.Status.DECLINED, None)
         return True

@@ -100,7 +100,7 @@ def enabled() -> bool:
 
 def _client() -> stripe.StripeClient:
     if not enabled():  # never call out without a key (the demo, a key removed)
-        raise GatewayError("Stripe is not set up (no STRIPE_SECRET_KEY).")
+        raise GatewayError("Stripe is not set up (no STRIPE_SECRET_KEY).", code="not_set_up")
     return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
 
 
@@ -352,6 +352,9 @@ def intent_create_off_session(
                 "currency": settings.STRIPE_CURRENCY,
                 "customer": customer,
                 "payment_method": payment_method,
+                # A saved card, no customer present: no redirect-based method may be
+                # offered, or Stripe refuses the confirmation without a return_url.
+                "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
                 "description": description,
                 "metadata": metadata,
             },

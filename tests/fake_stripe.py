@@ -67,8 +67,9 @@ What is imitated (Stripe's real behaviours):
   off-session confirm with ``requires_action`` (``set_behaviour``).
 
 What is not: one account and one currency per PaymentIntent; no Charges, Prices,
-Products, Setup Intents, subscriptions, taxes, lists (but refunds') or search; no automatic expiry of
-sessions (24 h) or holds (7 days) with time (call ``expire_hold``); no webhook retries;
+Products, Setup Intents, subscriptions, taxes, lists (but refunds') or search; no
+automatic expiry of sessions (24 h) or holds (7 days) with time (call
+``expire_hold``); no webhook retries;
 ``expand`` is not recursive; parameters are checked by their types, not by the rules
 that tie one to another (``parameters_exclusive``, a mode that needs a field); the max
 lengths are those of Stripe's spec of 2023-08-16 (the newest we could read), and an
@@ -81,7 +82,8 @@ key goes through.
 Test controls (no HTTP needed, all thread-safe under one lock): ``requests``,
 ``captures``, ``refunds_for``, ``intent``, ``sessions``, ``intents``, ``customers``,
 ``events``, ``deliveries``/``wait_deliveries``, ``complete_session``, ``expire_hold``,
-``set_behaviour``, ``add_payment_method``, ``start_session_payment``, ``settle``, ``hold_capture``/``release_captures``/
+``set_behaviour``, ``add_payment_method``, ``start_session_payment``, ``settle``,
+``hold_capture``/``release_captures``/
 ``wait_captures_received``, ``age_idempotency_keys`` (moves the keys' clock on),
 ``fail_next``, ``fail_after``/``drop_after`` (act, then
 answer 500 or close the connection: Stripe did it, the client never heard),
@@ -1285,6 +1287,13 @@ class FakeStripe:
             description=_str(params, "description"),
             setup_future_usage=_str(params, "setup_future_usage"),
         )
+        automatic = _dict(params, "automatic_payment_methods")
+        if automatic or not params.get("payment_method_types"):
+            # Stripe's default since 2023-08-16: the dashboard's methods, redirects included.
+            intent["automatic_payment_methods"] = {
+                "enabled": _str(automatic, "enabled") != "false",
+                "allow_redirects": _str(automatic, "allow_redirects") or "always",
+            }
         if not confirm or method is None:
             return copy.deepcopy(intent)
         return self._confirm_with(intent, method, params)
@@ -1304,6 +1313,21 @@ class FakeStripe:
         return self._confirm_with(intent, method, params)
 
     def _confirm_with(self, intent: JSON, method: JSON, params: JSON) -> JSON:
+        automatic = intent.get("automatic_payment_methods") or {}
+        if (
+            automatic.get("enabled")
+            and automatic.get("allow_redirects") != "never"
+            and _str(params, "return_url") is None
+        ):
+            raise _invalid(
+                "This PaymentIntent is configured to accept payment methods enabled in your "
+                "Dashboard, some of which require a full page redirect to succeed. If you do "
+                "not want to accept redirect-based payment methods, set "
+                "`automatic_payment_methods[enabled]` to `true` and "
+                "`automatic_payment_methods[allow_redirects]` to `never` when creating Setup "
+                "Intents and Payment Intents.",
+                param="return_url",
+            )
         behaviour = self._behaviours[method["id"]]
         if behaviour == "ok":
             self._authorize(intent)

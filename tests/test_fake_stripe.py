@@ -67,6 +67,7 @@ def _charge(client: Any, customer: str, payment_method: str, key: str | None = N
             "payment_method": payment_method,
             "off_session": True,
             "confirm": True,
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
             "metadata": {"order_id": "6"},
             "description": "Extra",
         },
@@ -540,3 +541,26 @@ def test_refunds_are_listed_per_intent_newest_first(fake_stripe: FakeStripe) -> 
     assert [r.metadata["refund_id"] for r in every] == ["2", "1"]
     with pytest.raises(stripe.InvalidRequestError, match="No such payment_intent"):
         client.v1.refunds.list(params={"payment_intent": "pi_unknown"})
+
+
+def test_an_off_session_confirm_that_may_redirect_needs_a_return_url(
+    fake_stripe: FakeStripe,
+) -> None:
+    """Stripe's default (the dashboard's methods, redirects allowed) cannot confirm a
+    saved card without a return_url: callers must say no redirect."""
+    client = _client(fake_stripe)
+    customer = client.v1.customers.create(params={})
+    method = fake_stripe.add_payment_method(customer.id)
+    with pytest.raises(stripe.InvalidRequestError, match="allow_redirects") as refused:
+        client.v1.payment_intents.create(
+            params={
+                "amount": 900,
+                "currency": "cad",
+                "customer": customer.id,
+                "payment_method": method,
+                "off_session": True,
+                "confirm": True,
+            }
+        )
+    assert refused.value.param == "return_url"
+    assert _charge(client, customer.id, method).status == "succeeded"
