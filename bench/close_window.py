@@ -672,6 +672,8 @@ def seed_holds(fake: Any, window_id: int) -> int:
                     "capture_method": "manual",
                     "setup_future_usage": "off_session",
                     "confirm": "true",
+                    "automatic_payment_methods[enabled]": "true",
+                    "automatic_payment_methods[allow_redirects]": "never",
                     "description": f"order {order.pk}",
                     "metadata[order_id]": str(order.pk),
                 },
