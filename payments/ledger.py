@@ -3,7 +3,7 @@ reading side of payments, which settlements reuses."""
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -79,6 +79,9 @@ class PaymentState:
     tone: str  # "ok", "todo" or "problem": the colour of the label
     can_authorize: bool  # a card order whose hold does not cover its total, window open
     can_pay_now: bool  # a card order after close with money still owed
+    # A card payment Stripe has not settled yet (being charged, processing, to check):
+    # the money may be there, so no cash is taken and no new card payment is opened.
+    unclear: bool = False
 
     @property
     def outstanding(self) -> Decimal:
@@ -90,10 +93,20 @@ class PaymentState:
         return max(ZERO, self.received - self.owed)
 
 
+UNCLEAR = (Payment.Status.CAPTURING, Payment.Status.PROCESSING, Payment.Status.REVIEW)
+
+
 def payment_state(order: Order, payments: list[Payment] | None = None) -> PaymentState:
     """The order's payment as one label. `payments` may be prefetched."""
     if payments is None:
         payments = list(order.payments.all())
+    state = _payment_state(order, payments)
+    if any(p.status in UNCLEAR for p in payments):
+        state = replace(state, unclear=True, can_pay_now=False)
+    return state
+
+
+def _payment_state(order: Order, payments: list[Payment]) -> PaymentState:
     due = owed(order)
     got = sum((p.net for p in payments if p.status in MONEY_IN), ZERO)
     refunded = sum((p.amount_refunded for p in payments), ZERO)
@@ -140,6 +153,14 @@ def payment_state(order: Order, payments: list[Payment] | None = None) -> Paymen
             label, tone, can_authorize = _("Card authorization needed"), "todo", True
     elif got >= due:
         label, tone = _("Paid by card: %(amount)s") % {"amount": format_money(got)}, "ok"
+        cash = sum((p.net for p in payments if p.status == Payment.Status.COLLECTED), ZERO)
+        if cash and cash >= got:
+            label = _("Paid at pickup: %(amount)s") % {"amount": format_money(got)}
+        elif cash:
+            label = _("Paid: %(card)s by card, %(cash)s at pickup") % {
+                "card": format_money(got - cash),
+                "cash": format_money(cash),
+            }
         if not due:
             label = _("Nothing to pay")
     elif due - got < STRIPE_MINIMUM and not statuses & set(CARD_MOVING):
@@ -155,8 +176,9 @@ def payment_state(order: Order, payments: list[Payment] | None = None) -> Paymen
     elif Payment.Status.PROCESSING in statuses:
         label, tone = _("Payment processing"), "todo"
     elif Payment.Status.REVIEW in statuses:
-        # Stripe's answer was unclear after every attempt: the money may be there.
-        label, tone = _("To check in Stripe"), "problem"
+        # Stripe's answer was unclear after every attempt: the money may be there. Said
+        # so that the customer knows to wait and the coordinator what to look at.
+        label, tone = _("Payment being checked by the co-op (in Stripe)"), "problem"
     elif Payment.Status.DECLINED in statuses and Payment.Status.ACTION_REQUIRED not in statuses:
         label, tone, can_pay_now = _("Card declined"), "problem", True
     else:

@@ -149,6 +149,15 @@ def cash_record(*, order_id: int, recorded_by_id: int) -> Payment:
         raise PaymentError(_("This order is written off: it has nothing to pay."))
     if order.payments.filter(status=Payment.Status.CAPTURING).exists():
         raise PaymentError(_("The card of this order is being charged: wait a moment."))
+    if order.payments.filter(
+        status__in=(Payment.Status.PROCESSING, Payment.Status.REVIEW)
+    ).exists():
+        raise PaymentError(
+            _(
+                "The card payment of this order is not settled yet (processing, or to check "
+                "in Stripe): look it up in Stripe before taking cash."
+            )
+        )
     outstanding = owed(order) - received(order.pk)
     if outstanding <= 0:
         raise PaymentError(_("This order has nothing left to pay."))

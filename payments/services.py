@@ -78,6 +78,11 @@ def checkout_begin(*, order_id: int, customer_id: int, return_url: str, cancel_u
         if not state.can_authorize:
             raise PaymentError(_("Your card already covers this order."))
         kind, amount = Payment.Kind.HOLD, state.owed
+    elif order.status in Order.CLOSED_STATUSES and state.unclear:
+        # Stripe may hold the money already (being charged, processing, to check).
+        raise PaymentError(
+            _("Your payment is being confirmed with your bank: there is nothing to pay now.")
+        )
     elif order.status in Order.CLOSED_STATUSES and state.outstanding > 0:
         kind, amount = Payment.Kind.LINK, state.outstanding
     else:

@@ -16,8 +16,11 @@ from django.utils import timezone, translation
 from orders import basket
 from orders.models import Order, OrderWindow, Payment, Refund
 from payments import collect, ledger, refunds
+from payments import services as payment_services
+from payments.errors import PaymentError
 from pickup import closing
 from pickup import services as pickup
+from tests import factories
 from tests.orders.test_payments import _close, _held, week
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +140,21 @@ def test_stripe_unreachable_leaves_the_payment_to_check_and_the_week_closes(
     assert _customer_mail(customer) == []
     with translation.override("fr-ca"):
         state = ledger.payment_state(Order.objects.get(pk=order.pk))
-    assert (state.label, state.tone) == ("À vérifier dans Stripe", "problem")
+    assert (state.label, state.tone) == (
+        "Paiement en vérification par la coop (dans Stripe)",
+        "problem",
+    )
+    assert state.unclear
+    assert not state.can_pay_now  # no second card payment for money Stripe may hold
+    with pytest.raises(PaymentError, match="en cours de confirmation"):
+        payment_services.checkout_begin(
+            order_id=order.pk,
+            customer_id=customer.pk,
+            return_url="http://t/",
+            cancel_url="http://t/",
+        )
+    with pytest.raises(PaymentError, match="regardez-le dans Stripe"):
+        refunds.cash_record(order_id=order.pk, recorded_by_id=factories.coordinator().pk)
     assert fake_stripe.captures(hold.stripe_payment_intent_id) == 0
 
     assert collect.payments_recheck() == 1  # Stripe answers again

@@ -143,7 +143,10 @@ def test_a_remainder_under_stripes_minimum_is_paid_at_pickup_not_by_a_refused_ch
     sheet = documents.window_data(window)
     assert documents.cash_to_collect(sheet.orders) == Decimal("0.30")
     refunds.cash_record(order_id=order.pk, recorded_by_id=factories.coordinator().pk)
-    assert ledger.payment_state(Order.objects.get(pk=order.pk)).outstanding == 0
+    with translation.override("en"):
+        after = ledger.payment_state(Order.objects.get(pk=order.pk))
+    assert after.outstanding == 0
+    assert after.label.replace("\xa0", " ") == "Paid: $7.00 by card, $0.30 at pickup"
 
 
 def test_a_capture_under_stripes_minimum_releases_the_hold_for_pickup(
@@ -221,6 +224,15 @@ def test_an_off_session_charge_left_processing_is_shown_and_never_taken_again(
     with translation.override("fr-ca"):
         assert ledger.payment_state(Order.objects.get(pk=order.pk)).label == "Paiement en cours"
     assert collect.order_collect(order_id=order.pk)  # a rerun takes nothing more
+    with pytest.raises(PaymentError):  # nor a link, nor cash, while the bank has not said
+        payment_services.checkout_begin(
+            order_id=order.pk,
+            customer_id=customer.pk,
+            return_url="http://t/",
+            cancel_url="http://t/",
+        )
+    with pytest.raises(PaymentError):
+        refunds.cash_record(order_id=order.pk, recorded_by_id=factories.coordinator().pk)
     confirms = [r for r in fake_stripe.requests if r.path.endswith("/confirm")]
     assert len(confirms) == 1
     assert [m for m in mail.outbox if m.to == [customer.email]] == []
