@@ -112,3 +112,66 @@ class CheckoutForm(forms.Form):
             elif not slots:
                 data["pickup_slot"] = None
         return data
+
+
+class StandingForm(forms.Form):
+    """How the usual basket is picked up and paid (its lines are `q-<product id>`)."""
+
+    pickup_point = forms.ModelChoiceField(
+        queryset=PickupPoint.objects.filter(is_active=True),
+        label=_("Pickup point"),
+        error_messages={
+            "required": _("Choose a pickup point."),
+            "invalid_choice": _("Choose a pickup point."),
+        },
+    )
+    pickup_slot = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label=_("Time slot"), choices=[]
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment"),
+        widget=forms.RadioSelect,
+        choices=[],
+        error_messages={
+            "required": _("Choose how you will pay."),
+            "invalid_choice": _("Choose how you will pay."),
+        },
+    )
+    allow_substitutes = forms.BooleanField(
+        required=False,
+        label=_("When a product is not offered, the same product from another farm may replace it"),
+    )
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES, label=_("Language of my emails"), widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args: object, methods: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from orders.models import Payment  # the labels of the ways to pay
+
+        labels = dict(Payment.Method.choices)
+        method_field = self.fields["payment_method"]
+        assert isinstance(method_field, forms.ChoiceField)  # noqa: S101
+        method_field.choices = [(m, labels[m]) for m in methods]
+        slot_field = self.fields["pickup_slot"]
+        assert isinstance(slot_field, forms.TypedChoiceField)  # noqa: S101
+        standing_slots = PickupSlot.objects.filter(
+            window__isnull=True, pickup_point__is_active=True
+        ).select_related("pickup_point")
+        slot_field.choices = [("", _("No preference"))] + [
+            (
+                s.pk,
+                f"{s.pickup_point.name} · {s.starts_at:%H:%M}–{s.ends_at:%H:%M}",
+            )
+            for s in standing_slots.order_by("pickup_point__name", "starts_at")
+        ]
+
+
+class StandingStatusForm(forms.Form):
+    action = forms.ChoiceField(choices=[("pause", "pause"), ("resume", "resume"), ("stop", "stop")])
+    until = forms.DateField(
+        required=False,
+        label=_("Paused until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date.")},
+    )

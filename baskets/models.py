@@ -1,0 +1,145 @@
+"""Standing baskets (« mon panier habituel »): what a customer usually takes, filled
+for them when each week opens, reviewed, then confirmed at a time the co-op sets,
+unless they skip that week. The week's basket itself is an ordinary Order: the
+standing basket only says what to put in it and how to confirm it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from farms.models import Product
+from orders.models import Order, OrderWindow, Payment, PickupPoint, PickupSlot
+
+
+class StandingBasket(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        PAUSED = "paused", _("paused")
+        STOPPED = "stopped", _("stopped")
+
+    customer = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="standing_basket",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    # Paused: no basket for the weeks picked up before this day (none: until resumed).
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    pickup_point = models.ForeignKey(
+        PickupPoint, verbose_name=_("pickup point"), on_delete=models.PROTECT
+    )
+    # A standing slot of the point (a week's own slots are matched by their start).
+    pickup_slot = models.ForeignKey(
+        PickupSlot,
+        verbose_name=_("time slot"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=10, choices=Payment.Method.choices
+    )
+    # A product that is not offered may be replaced by the same product from another farm.
+    allow_substitutes = models.BooleanField(_("replacements from another farm"), default=False)
+    language = models.CharField(_("language"), max_length=10, default="fr-ca")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("standing basket")
+        verbose_name_plural = _("standing baskets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="paused") | Q(paused_until__isnull=True),
+                name="standing_paused_until_only_when_paused",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} – {self.customer}"
+
+
+class StandingLine(models.Model):
+    standing = models.ForeignKey(
+        StandingBasket,
+        verbose_name=_("standing basket"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE)
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("standing basket line")
+        verbose_name_plural = _("standing basket lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("standing", "product"), name="standing_line_one_per_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=99),
+                name="standing_line_quantity_1_to_99",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product}"
+
+
+class StandingWeek(models.Model):
+    """What became of a standing basket in one week. The row is the claim: it is
+    created once (a unique pair), by the one worker that fills, or by the customer who
+    skips ahead; its timestamps are claimed before each email is sent."""
+
+    class Status(models.TextChoices):
+        FILLING = "filling", _("being filled")
+        FILLED = "filled", _("to review")
+        SKIPPED = "skipped", _("skipped")
+        CONFIRMED = "confirmed", _("confirmed")
+        NOT_CONFIRMED = "not_confirmed", _("not confirmed")
+        EMPTY = "empty", _("nothing on offer")
+        OWN_ORDER = "own_order", _("ordered already")
+
+    standing = models.ForeignKey(
+        StandingBasket,
+        verbose_name=_("standing basket"),
+        on_delete=models.CASCADE,
+        related_name="weeks",
+    )
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("window"), on_delete=models.CASCADE, related_name="+"
+    )
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices)
+    # What could not be put in the basket: [{"product": name, "wanted": n, "got": n}].
+    missing = models.JSONField(_("missing"), default=list, blank=True)
+    # Replacements from another farm: [{"wanted": name, "farm": name, "quantity": n}].
+    substituted = models.JSONField(_("replacements"), default=list, blank=True)
+    problem = models.CharField(_("problem"), max_length=300, blank=True)
+    filled_at = models.DateTimeField(_("filled"), null=True, blank=True)
+    review_sent_at = models.DateTimeField(_("review sent"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    skipped_at = models.DateTimeField(_("skipped"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("standing basket week")
+        verbose_name_plural = _("standing basket weeks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("standing", "window"), name="standing_week_once_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.standing} – {self.window}"

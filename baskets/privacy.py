@@ -29,6 +29,8 @@ from orders.models import Order, OrderLine, OrderWindow, Payment, StripeCustomer
 from payments import jobs as payment_jobs
 from pickup import jobs as pickup_jobs
 
+from .models import StandingBasket, StandingLine
+
 STILL_GOING = (Order.Status.CONFIRMED, Order.Status.LOCKED)
 
 
@@ -111,6 +113,20 @@ def customer_data(*, user: User) -> dict[str, Any]:
             }
             for p in payments
         ],
+        "usual_basket": [
+            {
+                "farm": line.product.farm.name,
+                "product": line.product.name,
+                "quantity": line.quantity,
+                "status": line.standing.status,
+                "pickup_point": line.standing.pickup_point.name,
+                "payment_method": line.standing.payment_method,
+                "replacements_allowed": line.standing.allow_substitutes,
+            }
+            for line in StandingLine.objects.filter(standing__customer=user)
+            .select_related("product__farm", "standing__pickup_point")
+            .order_by("product__name")
+        ],
     }
 
 
@@ -119,7 +135,8 @@ def customer_data_json(*, user: User) -> bytes:
 
 
 def customer_data_zip(*, user: User) -> bytes:
-    """One CSV per part (profile, consents, orders, order lines, payments), zipped."""
+    """One CSV per part (profile, consents, orders, order lines, payments, usual
+    basket), zipped."""
     data = customer_data(user=user)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -159,6 +176,7 @@ def account_erase(*, user_id: int) -> User:
         ).values_list("pk", flat=True)
     )
     EmailAddress.objects.filter(user=user).delete()
+    StandingBasket.objects.filter(customer=user).delete()  # and its lines and weeks
     for customer_id in StripeCustomer.objects.filter(user=user).values_list(
         "customer_id", flat=True
     ):

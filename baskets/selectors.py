@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
-from farms.models import Category, Farm, Unit
+from farms.models import Category, Farm, Product, Unit
 from orders import pricing
 from orders.models import Offer, Order, OrderLine, OrderWindow
+
+from .models import StandingBasket, StandingLine, StandingWeek
 
 
 def fold(text: str) -> str:
@@ -79,17 +81,21 @@ FARM_SLUG_COLUMN = OFFER_COLUMNS.index("product__farm__slug")
 OfferRow = tuple[Any, ...]
 
 
-def window_offer_rows(*, window: OrderWindow) -> list[OfferRow]:
-    """The window's offers as plain rows (OFFER_COLUMNS), in one query. A farm paused
-    or archived leaves the shop from the next window on: its offers stay in a window
-    that opened before the change (customers have them in their baskets)."""
+def shop_offers(*, window: OrderWindow) -> QuerySet[Offer]:
+    """The window's offers as the shop shows them. A farm paused or archived leaves the
+    shop from the next window on: its offers stay in a window that opened before the
+    change (customers have them in their baskets)."""
     left_before = Q(product__farm__is_active=False) & (
         Q(product__farm__status_changed_at__isnull=True)
         | Q(product__farm__status_changed_at__lt=F("window__opens_at"))
     )
+    return Offer.objects.filter(window=window, quantity__gt=0).exclude(left_before)
+
+
+def window_offer_rows(*, window: OrderWindow) -> list[OfferRow]:
+    """The window's offers as plain rows (OFFER_COLUMNS), in one query."""
     return list(
-        Offer.objects.filter(window=window, quantity__gt=0)
-        .exclude(left_before)
+        shop_offers(window=window)
         .order_by("product__category", "product__name", "product__farm__name")
         .values_list(*OFFER_COLUMNS)
     )
@@ -278,3 +284,84 @@ def decorate_offers(offers: Iterable[Offer]) -> None:
     for offer in offers:
         offer.action_url = f"{action}{offer.pk}/"  # type: ignore[attr-defined]
         offer.farm_url = f"{farm_base}{offer.product.farm.slug}/"  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class StandingWeekRow:
+    window: OrderWindow
+    status: str  # a StandingWeek status, or "" when nothing happened yet
+    label: str
+    can_skip: bool
+    can_unskip: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StandingPage:
+    standing: Any  # a StandingBasket or None
+    lines: list[tuple[Any, int]]  # (product, quantity) shown in the form
+    from_basket: bool  # the lines are this week's basket, not yet saved
+    weeks: list[StandingWeekRow]
+
+
+def standing_page(*, customer_id: int, now: Any, use_basket: bool) -> StandingPage:
+    """The customer's usual basket, the lines to show in its form (its own, or this
+    week's basket when asked or when there is none yet) and the weeks ahead."""
+    standing = (
+        StandingBasket.objects.filter(customer_id=customer_id)
+        .select_related("pickup_point", "pickup_slot")
+        .first()
+    )
+    lines: list[tuple[Any, int]] = []
+    if standing is not None and not use_basket:
+        lines = [
+            (line.product, line.quantity)
+            for line in StandingLine.objects.filter(standing=standing)
+            .select_related("product__farm")
+            .order_by("product__name")
+        ]
+    from_basket = not lines
+    if from_basket:
+        current = (
+            OrderWindow.objects.filter(
+                status__in=(OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN),
+                opens_at__lte=now,
+                closes_at__gt=now,
+            )
+            .order_by("closes_at")
+            .first()
+        )
+        last = current or previous_window()
+        taken = OrderLine.objects.filter(order__customer_id=customer_id, order__window=last)
+        products = {p.pk: p for p in Product.objects.filter(
+            pk__in=taken.values("offer__product_id")).select_related("farm")}  # fmt: skip
+        lines = sorted(
+            ((products[pid], qty) for pid, qty in taken.values_list("offer__product_id", "quantity")
+             if pid in products),
+            key=lambda pair: fold(pair[0].name),
+        )  # fmt: skip
+    windows = list(
+        OrderWindow.objects.filter(
+            status__in=(OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN), closes_at__gt=now
+        ).order_by("opens_at")[:4]
+    )
+    done = {}
+    if standing is not None:
+        done = dict(
+            StandingWeek.objects.filter(standing=standing, window__in=windows).values_list(
+                "window_id", "status"
+            )
+        )
+    labels = dict(StandingWeek.Status.choices)
+    active = standing is not None and standing.status != StandingBasket.Status.STOPPED
+    weeks = [
+        StandingWeekRow(
+            window=w,
+            status=done.get(w.pk, ""),
+            label=str(labels.get(done.get(w.pk, ""), "")),
+            can_skip=active
+            and done.get(w.pk, "") in ("", StandingWeek.Status.FILLED, StandingWeek.Status.EMPTY),
+            can_unskip=active and done.get(w.pk) == StandingWeek.Status.SKIPPED,
+        )
+        for w in windows
+    ]
+    return StandingPage(standing=standing, lines=lines, from_basket=from_basket, weeks=weeks)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import counter_views, payment_views, privacy_views, views
+from . import counter_views, payment_views, privacy_views, standing_views, views
 
 app_name = "baskets"
 urlpatterns = [
@@ -26,6 +26,12 @@ urlpatterns = [
         counter_views.phone_order,
         name="coordinator_phone_order",
     ),
+    path("my/usual/", standing_views.standing_page, name="standing"),
+    path(
+        "my/usual/weeks/<int:window_id>/skip/", standing_views.standing_skip, name="standing_skip"
+    ),
+    path("my/usual/status/", standing_views.standing_status, name="standing_status"),
+    path("usual/week/<str:token>/", standing_views.standing_week, name="standing_week"),
     path("privacy/", privacy_views.privacy_page, name="privacy"),
     path("my/data/", privacy_views.my_data, name="my_data"),
     path("my/data/export.json", privacy_views.my_data_json, name="my_data_json"),

@@ -402,6 +402,8 @@ def basket_release_idle(*, now: datetime) -> int:
     cutoff = now - hold
     ids = list(
         Order.objects.filter(status=Order.Status.BASKET, last_activity_at__lt=cutoff)
+        # A basket filled for the customer (a standing basket) is held until it is due.
+        .exclude(prepared_until__gt=now)
         .filter(lines__isnull=False)
         .distinct()
         .values_list("pk", flat=True)
@@ -412,6 +414,7 @@ def basket_release_idle(*, now: datetime) -> int:
             order = (
                 Order.objects.select_for_update()
                 .filter(pk=order_id, status=Order.Status.BASKET, last_activity_at__lt=cutoff)
+                .exclude(prepared_until__gt=now)
                 .first()
             )
             if order is None:

@@ -82,6 +82,14 @@ class CoopSettings(models.Model):
             "Cash or debit at the pickup point. Card payment is offered when Stripe is set up."
         ),
     )
+    standing_confirm_hours = models.PositiveSmallIntegerField(
+        _("standing baskets confirmed (hours before the deadline)"),
+        default=24,
+        help_text=_(
+            "Standing baskets are confirmed for their customers this many hours before the "
+            "deadline, unless they skip the week; until then they review them."
+        ),
+    )
     margin_percent = models.DecimalField(
         _("co-op margin (%)"),
         max_digits=5,
@@ -115,6 +123,11 @@ class CoopSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(margin_percent__gte=0) & Q(margin_percent__lte=100),
                 name="coopsettings_margin_0_to_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(standing_confirm_hours__gte=1)
+                & Q(standing_confirm_hours__lte=7 * 24),
+                name="coopsettings_standing_confirm_1_hour_to_a_week",
             ),
         ]
 
@@ -447,6 +460,9 @@ class Order(models.Model):
     written_off_at = models.DateTimeField(_("written off at"), null=True, blank=True)
     # What an idle basket gave back, to tell the customer on return; cleared once shown.
     released = models.JSONField(_("released items"), default=list, blank=True)
+    # Filled for the customer (a standing basket): held, not released when idle, until
+    # this time, when it is confirmed for them unless they skip the week.
+    prepared_until = models.DateTimeField(_("prepared until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import CoopSettings
@@ -19,6 +19,7 @@ class CoopSettingsForm(forms.ModelForm):
             "basket_hold_minutes",
             "minimum_order_amount",
             "pay_at_pickup",
+            "standing_confirm_hours",
             "margin_percent",
             "privacy_officer",
             "privacy_email",
@@ -28,6 +29,8 @@ class CoopSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The database refuses a negative minimum; say so beside the field.
         self.fields["minimum_order_amount"].validators.append(MinValueValidator(Decimal("0")))
+        hours = self.fields["standing_confirm_hours"]
+        hours.validators += [MinValueValidator(1), MaxValueValidator(7 * 24)]
 
 
 class PeopleSearchForm(forms.Form):

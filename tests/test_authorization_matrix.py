@@ -284,6 +284,17 @@ EXPECT: dict[tuple[str, str], Row] = {
     # the URL); erasing asks for one's password (none sent here: 422, nothing erased).
     ("accounts:names", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),  # one's own name only
     ("accounts:names", "POST"): (LOGIN, 422, 422, 422, 422, 422, 422),  # no name sent here
+    # --- the usual basket: one's own (nobody has one here: refusals, nothing changes)
+    ("baskets:standing", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("baskets:standing", "POST"): (LOGIN, 422, 422, 422, 422, 422, 422),  # no data
+    ("baskets:standing_skip", "GET"): every(405),
+    ("baskets:standing_skip", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),  # none to skip
+    ("baskets:standing_status", "GET"): every(405),
+    ("baskets:standing_status", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
+    # The review email's link: its signed token is the authority, no login (a made-up
+    # token here: refused for all).
+    ("baskets:standing_week", "GET"): every(400),
+    ("baskets:standing_week", "POST"): every(400),
     ("baskets:privacy", "GET"): every(200),
     ("baskets:privacy", "POST"): every(405),
     ("baskets:my_data", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
@@ -736,6 +747,7 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
         "minimum_order_amount": "10.00",
         "pay_at_pickup": "on",
         "margin_percent": "14.00",
+        "standing_confirm_hours": "24",
         "privacy_officer": "Léa Roy",
         "privacy_email": "vie-privee@example.org",
     },

@@ -64,6 +64,7 @@ def test_a_customer_downloads_all_we_keep_on_them_and_nothing_of_others(client) 
         "orders.csv",
         "payments.csv",
         "profile.csv",
+        "usual_basket.csv",
     ]
     assert "Poireaux" in archive.read("order_lines.csv").decode("utf-8-sig")
     assert "paul@example.org" not in json.dumps(data)

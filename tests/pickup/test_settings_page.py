@@ -20,6 +20,7 @@ def _data(**changes: str) -> dict[str, str]:
         "basket_hold_minutes": "45",
         "minimum_order_amount": "25.00",
         "pay_at_pickup": "",
+        "standing_confirm_hours": "24",
         "margin_percent": "12.50",
         "privacy_officer": "Léa Roy",
         "privacy_email": "vie-privee@example.org",
