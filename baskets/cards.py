@@ -265,14 +265,26 @@ def _values(instance: Any) -> tuple[Any, ...]:
 
 
 def basket_panel(
-    *, request: HttpRequest, basket: selectors.Basket, next_url: str, where: str
+    *,
+    request: HttpRequest,
+    basket: selectors.Basket,
+    next_url: str,
+    where: str,
+    window: Any = None,
 ) -> SafeString:
     """The basket panel of a full page, cached under a digest of every stored value of
     the order, its lines, their offers, products and farms (the order's own fields
     name the customer: an entry serves only them), so any change is a new key."""
     user = request.user
+    # Only an empty basket offers to repeat the last one, if there is one (one query).
+    can_repeat = (
+        not basket.lines
+        and user.is_authenticated
+        and selectors.has_order_to_repeat(customer_id=user.pk, window=window)
+    )
     state = repr(
         (
+            can_repeat,
             _values(basket.order) if basket.order else None,
             [
                 (
@@ -298,6 +310,7 @@ def basket_panel(
                 "user": user,
                 "next_url": NEXT_PLACEHOLDER,
                 "where": where,
+                "can_repeat": can_repeat,
                 "csrf_token": CSRF_PLACEHOLDER,
             },
         )

@@ -365,3 +365,15 @@ def standing_page(*, customer_id: int, now: Any, use_basket: bool) -> StandingPa
         for w in windows
     ]
     return StandingPage(standing=standing, lines=lines, from_basket=from_basket, weeks=weeks)
+
+
+def has_order_to_repeat(*, customer_id: int | None, window: OrderWindow | None) -> bool:
+    """Whether « Repeat my last basket » has something to repeat: an order placed in an
+    earlier week than `window` (one query)."""
+    if customer_id is None or window is None:
+        return False
+    return (
+        Order.objects.filter(customer_id=customer_id, window__opens_at__lt=window.opens_at)
+        .exclude(status__in=(Order.Status.BASKET, Order.Status.CANCELLED))
+        .exists()
+    )

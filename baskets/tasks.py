@@ -31,3 +31,15 @@ def standing_tick() -> dict[str, int]:
         emails.send_order_confirmation(order_id=order_id)
     closing.heartbeat(name="standing-baskets", now=now)  # a tick done (read by the tests)
     return {"filled": filled, "reviews": reviews, "confirmed": len(confirmed)}
+
+
+@shared_task(
+    name="baskets.tasks.order_updates",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def order_updates() -> int:
+    """Each minute: « your order was updated », once the customer stopped changing it."""
+    return emails.order_updates_send(now=timezone.now())

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -106,7 +106,9 @@ def shop(request: HttpRequest) -> HttpResponse:
             lines=basket.lines,
             next_url=next_url,
         ),
-        basket_panel=basket_panel(request=request, basket=basket, next_url=next_url, where="shop"),
+        basket_panel=basket_panel(
+            request=request, basket=basket, next_url=next_url, where="shop", window=window
+        ),
     )
     return render(request, "baskets/shop.html", context)
 
@@ -185,7 +187,13 @@ def basket_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "baskets/basket.html",
-        {"window": window, "basket": basket, "next_url": reverse("baskets:basket")},
+        {
+            "window": window,
+            "basket": basket,
+            "next_url": reverse("baskets:basket"),
+            "can_repeat": not basket.lines
+            and selectors.has_order_to_repeat(customer_id=request.user.pk, window=window),
+        },
     )
 
 
@@ -305,14 +313,28 @@ def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
     )
 
 
-@require_POST
 @login_required
 def order_cancel(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    """GET asks to confirm (what is cancelled, what happens to the money); POST cancels
+    and emails the customer."""
     order = _own_order(request, order_id)
-    try:
-        basket_service.order_cancel(
-            customer_id=request.user.pk, window_id=order.window_id, now=timezone.now()
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method != "POST":
+        if order.status != Order.Status.CONFIRMED or not order.window.accepts_orders():
+            return redirect("baskets:order", order_id=order.pk)
+        basket = selectors.basket_of(customer_id=request.user.pk, window=order.window)
+        return render(
+            request,
+            "baskets/order_cancel.html",
+            {"order": order, "basket": basket, "pay": payment_state(order)},
         )
+    try:
+        with transaction.atomic():
+            basket_service.order_cancel(
+                customer_id=request.user.pk, window_id=order.window_id, now=timezone.now()
+            )
+            transaction.on_commit(lambda: emails.send_order_cancelled(order_id=order.pk))
     except basket_service.BasketError as refusal:
         messages.error(request, refusal.message)
         return redirect("baskets:order", order_id=order.pk)
@@ -386,6 +408,7 @@ def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "orders": selectors.orders_with_totals(customer_id=request.user.pk),
             "window": window,
+            "can_repeat": selectors.has_order_to_repeat(customer_id=request.user.pk, window=window),
             "languages": settings.LANGUAGES,
         },
     )

@@ -25,6 +25,7 @@ app.conf.update(
         "windows-tick": {"task": "orders.tasks.windows_tick", "schedule": TICK},
         "release-idle-baskets": {"task": "orders.tasks.release_idle_baskets", "schedule": TICK},
         "standing-baskets": {"task": "baskets.tasks.standing_tick", "schedule": TICK},
+        "order-updates": {"task": "baskets.tasks.order_updates", "schedule": TICK},
         "retry-refunds": {"task": "orders.tasks.retry_refunds", "schedule": 15 * 60},
         "recheck-payments": {"task": "payments.tasks.recheck_payments", "schedule": 15 * 60},
     },

@@ -169,7 +169,13 @@ def basket_line_set(
             tax_class=offer.product.tax_class,
         )
     order.last_activity_at = now
-    order.save(update_fields=["status", "confirmed_at", "last_activity_at", "updated_at"])
+    if order.status == Order.Status.CONFIRMED and granted != current:
+        order.update_email_due = order.update_email_due or now
+    order.save(
+        update_fields=[
+            "status", "confirmed_at", "last_activity_at", "update_email_due", "updated_at",
+        ]
+    )  # fmt: skip
     message = ""
     if granted < quantity:
         message = (
@@ -258,7 +264,15 @@ def basket_fill(
         results.append(LineResult(offer_id, quantities[offer_id], units, message))
     OrderLine.objects.bulk_create(fresh)
     order.last_activity_at = now
-    order.save(update_fields=["status", "confirmed_at", "last_activity_at", "updated_at"])
+    changed = any(r.quantity != (lines[r.offer_id].quantity if r.offer_id in lines else 0)
+                  for r in results)  # fmt: skip
+    if order.status == Order.Status.CONFIRMED and changed:
+        order.update_email_due = order.update_email_due or now
+    order.save(
+        update_fields=[
+            "status", "confirmed_at", "last_activity_at", "update_email_due", "updated_at",
+        ]
+    )  # fmt: skip
     return results
 
 
@@ -390,6 +404,7 @@ def order_confirm(
         order.status = Order.Status.CONFIRMED
         order.confirmed_at = now
     order.last_activity_at = now
+    order.update_email_due = None  # this confirmation's own email tells it all
     order.save()
     return order
 

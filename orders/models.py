@@ -125,8 +125,7 @@ class CoopSettings(models.Model):
                 name="coopsettings_margin_0_to_100",
             ),
             models.CheckConstraint(
-                condition=Q(standing_confirm_hours__gte=1)
-                & Q(standing_confirm_hours__lte=7 * 24),
+                condition=Q(standing_confirm_hours__gte=1) & Q(standing_confirm_hours__lte=7 * 24),
                 name="coopsettings_standing_confirm_1_hour_to_a_week",
             ),
         ]
@@ -463,6 +462,9 @@ class Order(models.Model):
     # Filled for the customer (a standing basket): held, not released when idle, until
     # this time, when it is confirmed for them unless they skip the week.
     prepared_until = models.DateTimeField(_("prepared until"), null=True, blank=True)
+    # A confirmed order changed since its last email: « updated » is sent once the
+    # customer has stopped changing it for a while (`baskets.emails.order_updates_send`).
+    update_email_due = models.DateTimeField(_("update email due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
