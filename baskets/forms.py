@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from farms.forms import PhotoField, PriceField
 from orders.basket import MAX_UNITS_PER_LINE
 from orders.models import PickupPoint, PickupSlot
 
@@ -175,3 +176,23 @@ class StandingStatusForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date.")},
     )
+
+
+class WeekBasketForm(forms.Form):
+    """A basket of the week, as a coordinator composes it (its items are `q-<offer id>`)."""
+
+    name = forms.CharField(label=_("Name"), max_length=80)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    indicative_price = PriceField(
+        label=_("Indicative price"),
+        required=False,
+        help_text=_("Shown as « ~35 $ ». Empty: the sum of its products at this week's prices."),
+    )
+    is_published = forms.BooleanField(label=_("Shown in the shop"), required=False, initial=True)
+    photo = PhotoField()
+    remove_photo = forms.BooleanField(label=_("Remove the photo"), required=False)

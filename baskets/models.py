@@ -143,3 +143,63 @@ class StandingWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.standing} – {self.window}"
+
+
+class WeekBasket(models.Model):
+    """« Le panier de la semaine »: a basket a coordinator composes from the week's
+    offers (« Panier découverte ~35 $ »). A customer adds it in one tap; each item then
+    is an ordinary line of their basket, taking its own stock."""
+
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("window"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), max_length=500, blank=True)
+    # Shown as « ~35 $ »; empty: the sum of its items at this week's prices.
+    indicative_price = models.DecimalField(
+        _("indicative price"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    photo = models.ImageField(_("photo"), upload_to="week-baskets/", blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="week-baskets/thumbs/", blank=True)
+    is_published = models.BooleanField(_("shown in the shop"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("basket of the week")
+        verbose_name_plural = _("baskets of the week")
+        constraints = [
+            models.UniqueConstraint(fields=("window", "name"), name="week_basket_name_once"),
+            models.CheckConstraint(
+                condition=Q(indicative_price__isnull=True) | Q(indicative_price__gt=0),
+                name="week_basket_price_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WeekBasketItem(models.Model):
+    basket = models.ForeignKey(
+        WeekBasket, verbose_name=_("basket of the week"), on_delete=models.CASCADE,
+        related_name="items",
+    )  # fmt: skip
+    offer = models.ForeignKey(
+        "orders.Offer", verbose_name=_("offer"), on_delete=models.CASCADE, related_name="+"
+    )
+    quantity = models.PositiveSmallIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("item of a basket of the week")
+        verbose_name_plural = _("items of a basket of the week")
+        constraints = [
+            models.UniqueConstraint(fields=("basket", "offer"), name="week_basket_item_once"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=99),
+                name="week_basket_item_quantity_1_to_99",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.offer}"

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import counter_views, payment_views, privacy_views, standing_views, views
+from . import (
+    counter_views,
+    payment_views,
+    privacy_views,
+    standing_views,
+    views,
+    week_basket_views,
+)
 
 app_name = "baskets"
 urlpatterns = [
@@ -25,6 +32,21 @@ urlpatterns = [
         "coordinator/windows/<int:window_id>/phone-order/<int:user_id>/",
         counter_views.phone_order,
         name="coordinator_phone_order",
+    ),
+    path(
+        "basket/week-baskets/<int:basket_id>/",
+        week_basket_views.week_basket_take,
+        name="week_basket_take",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/week-baskets/",
+        week_basket_views.coordinator_week_baskets,
+        name="coordinator_week_baskets",
+    ),
+    path(
+        "coordinator/week-baskets/<int:basket_id>/",
+        week_basket_views.coordinator_week_basket,
+        name="coordinator_week_basket",
     ),
     path("my/usual/", standing_views.standing_page, name="standing"),
     path(

@@ -27,7 +27,7 @@ from orders.slots import closed_point_ids, slots_for_week
 from payments import gateway
 from payments.ledger import payment_state
 
-from . import emails, payment_views, selectors
+from . import emails, payment_views, selectors, week_baskets
 from .cards import basket_panel, offers_list
 from .forms import CheckoutForm, LineForm
 
@@ -96,6 +96,7 @@ def shop(request: HttpRequest) -> HttpResponse:
     next_url = request.get_full_path()
     context.update(
         basket=basket,
+        week_baskets=week_baskets.week_basket_cards(window=window),
         next_url=next_url,
         offers_list=offers_list(
             request=request,

@@ -58,6 +58,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from accounts.models import User
+from baskets.models import WeekBasket, WeekBasketItem
 from farms.models import Category, Farm, FarmMember, Product, TaxClass, Unit
 from orders import basket as basket_service
 from orders.forms import RhythmForm
@@ -284,6 +285,13 @@ EXPECT: dict[tuple[str, str], Row] = {
     # the URL); erasing asks for one's password (none sent here: 422, nothing erased).
     ("accounts:names", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),  # one's own name only
     ("accounts:names", "POST"): (LOGIN, 422, 422, 422, 422, 422, 422),  # no name sent here
+    # --- the basket of the week: composed by coordinators, taken by customers
+    ("baskets:week_basket_take", "GET"): every(405),
+    ("baskets:week_basket_take", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
+    ("baskets:coordinator_week_baskets", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("baskets:coordinator_week_baskets", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
+    ("baskets:coordinator_week_basket", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("baskets:coordinator_week_basket", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
     # --- the usual basket: one's own (nobody has one here: refusals, nothing changes)
     ("baskets:standing", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
     ("baskets:standing", "POST"): (LOGIN, 422, 422, 422, 422, 422, 422),  # no data
@@ -443,6 +451,7 @@ class World:
     order_a: Order  # customer A's basket in the open window, one line
     order_b: Order  # customer B's, one line too
     point: PickupPoint
+    week_basket: WeekBasket  # of the open window, not shown in the shop: nobody takes it
     private_root: str
     sessions: dict[str, str]  # role: session key
 
@@ -573,6 +582,8 @@ def build_world() -> World:
         basket_service.basket_line_set(
             customer_id=customer.pk, offer_id=offer.pk, quantity=quantity, now=now
         )
+    week_basket = WeekBasket.objects.create(window=window, name="Découverte", is_published=False)
+    WeekBasketItem.objects.create(basket=week_basket, offer=offer_x, quantity=1)
     return World(
         users=users,
         farm_x=farm_x,
@@ -591,6 +602,7 @@ def build_world() -> World:
         order_a=Order.objects.get(window=window, customer=users["customer_a"]),
         order_b=Order.objects.get(window=window, customer=users["customer_b"]),
         point=point,
+        week_basket=week_basket,
         private_root=str(settings.PRIVATE_ROOT),
         sessions={role: session_of(user) for role, user in users.items() if user},
     )
@@ -629,6 +641,7 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     # --- farms back office: staff X's membership; an invitation's (made-up) token.
     "member_id": lambda w: FarmMember.objects.get(user=w.users["staff_x"]).pk,
     "token": lambda w: "not-a-real-token",
+    "basket_id": lambda w: w.week_basket.pk,
 }
 
 
