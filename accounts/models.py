@@ -86,3 +86,34 @@ class UndeliveredEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class EmailPreferences(models.Model):
+    """Which emails beyond the transactional ones a person wants, and when each consent
+    was given or withdrawn (Canada's anti-spam law and Québec's Law 25 ask that it be
+    provable). Order confirmations, changes, cancellations and payment links are always
+    sent. No row: the defaults (reminders and announcements yes, news no)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="email_preferences",
+    )
+    reminders = models.BooleanField(_("reminders"), default=True)
+    announcements = models.BooleanField(_("announcements"), default=True)
+    news = models.BooleanField(_("news"), default=False)  # express consent only
+    reminders_changed_at = models.DateTimeField(_("reminders changed"), null=True, blank=True)
+    announcements_changed_at = models.DateTimeField(
+        _("announcements changed"), null=True, blank=True
+    )
+    news_changed_at = models.DateTimeField(_("news changed"), null=True, blank=True)
+    # How the last change was made: « page » (signed in) or « link » (an unsubscribe link).
+    changed_by = models.CharField(_("changed by"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("email preferences")
+        verbose_name_plural = _("email preferences")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} – {self.user_id}"

@@ -203,3 +203,37 @@ class WeekBasketItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.offer}"
+
+
+class CustomerNotice(models.Model):
+    """A reminder sent to a customer about a week, once: the row is the claim, created
+    before the email is sent (a unique triple), removed again if sending fails."""
+
+    class Kind(models.TextChoices):
+        SHOP_OPEN = "shop_open", _("ordering is open")
+        DEADLINE = "deadline", _("the deadline is near")
+        IDLE = "idle", _("held units about to go back")
+        PICKUP_DAY = "pickup_day", _("pickup day")
+
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("window"), on_delete=models.CASCADE, related_name="+"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("customer"), on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    claimed_at = models.DateTimeField(_("claimed"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("window", "customer", "kind"), name="customer_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.customer_id} – {self.window_id}"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from pickup import closing
 
 from . import emails, standing, standing_emails
+from . import reminders as reminders_service
 
 
 @shared_task(
@@ -43,3 +44,15 @@ def standing_tick() -> dict[str, int]:
 def order_updates() -> int:
     """Each minute: « your order was updated », once the customer stopped changing it."""
     return emails.order_updates_send(now=timezone.now())
+
+
+@shared_task(
+    name="baskets.tasks.reminders",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def reminders() -> dict[str, int]:
+    """Each minute: the reminders now due, each once per customer per week."""
+    return reminders_service.reminders_send(now=timezone.now())

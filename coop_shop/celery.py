@@ -26,6 +26,7 @@ app.conf.update(
         "release-idle-baskets": {"task": "orders.tasks.release_idle_baskets", "schedule": TICK},
         "standing-baskets": {"task": "baskets.tasks.standing_tick", "schedule": TICK},
         "order-updates": {"task": "baskets.tasks.order_updates", "schedule": TICK},
+        "reminders": {"task": "baskets.tasks.reminders", "schedule": TICK},
         "retry-refunds": {"task": "orders.tasks.retry_refunds", "schedule": 15 * 60},
         "recheck-payments": {"task": "payments.tasks.recheck_payments", "schedule": 15 * 60},
     },

@@ -285,6 +285,11 @@ EXPECT: dict[tuple[str, str], Row] = {
     # the URL); erasing asks for one's password (none sent here: 422, nothing erased).
     ("accounts:names", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),  # one's own name only
     ("accounts:names", "POST"): (LOGIN, 422, 422, 422, 422, 422, 422),  # no name sent here
+    # --- email preferences: one's own; the unsubscribe link's token is its authority
+    ("accounts:email_preferences", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("accounts:email_preferences", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
+    ("accounts:unsubscribe", "GET"): every(400),  # a made-up token
+    ("accounts:unsubscribe", "POST"): every(400),
     # --- the basket of the week: composed by coordinators, taken by customers
     ("baskets:week_basket_take", "GET"): every(405),
     ("baskets:week_basket_take", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
@@ -319,6 +324,7 @@ EXPECT: dict[tuple[str, str], Row] = {
 # Roles whose POST to the pattern writes (their own data): it must change the database.
 # Everyone else's requests, and every GET, must leave it as it was.
 WRITERS: dict[str, frozenset[str]] = {
+    "accounts:email_preferences": SIGNED_IN,  # one's own preferences (none given: all off)
     "farms:profile": MANAGE_X,
     "farms:product_create": MANAGE_X,
     "farms:product_edit": MANAGE_X,
