@@ -307,8 +307,8 @@ def seed(*, baskets: int) -> Seeded:
             )
             for n in range(baskets)
         ]
-        for batch in batches(customers):
-            f.create_users(batch)
+        for people in batches(customers):
+            f.create_users(people)
         standings = [
             StandingBasket(
                 customer=person,
