@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from farms.models import Product
 from orders import basket, locks
-from orders.errors import BasketError
+from orders.errors import BasketError, WindowClosed
 from orders.models import CoopSettings, Order, OrderWindow, PickupPoint, PickupSlot
 from orders.selectors import current_window
 from orders.services import payment_methods_offered
@@ -284,9 +284,12 @@ def standing_fill(*, window_id: int, now: datetime) -> FillReport:
     for standing in sorted(standings, key=lambda s: _fair_order(window.pk, s.pk)):
         try:
             status = _fill_one(standing, window=window, offers=offers, until=until, now=now)
-        except BasketError as refusal:  # the week closed meanwhile: the others too
+        except WindowClosed as refusal:  # the week closed meanwhile: the others too
             logger.info("standing baskets of window %s: %s", window.pk, refusal.message)
             break
+        except BasketError as refusal:  # this customer's order cannot change: theirs only
+            logger.info("standing basket %s: %s", standing.pk, refusal.message)
+            continue
         except Exception:  # never fail the opening for the others
             logger.exception("standing basket %s: could not be filled", standing.pk)
             continue
@@ -303,68 +306,76 @@ def _fill_one(
     standing: StandingBasket, *, window: OrderWindow, offers: _Offers, until: datetime,
     now: datetime,
 ) -> str | None:  # fmt: skip
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                week = StandingWeek.objects.create(
-                    standing=standing, window=window, status=StandingWeek.Status.FILLING
+    """Fill one basket in its own transaction, its week row written last: the row is the
+    claim, and if another worker (or the customer skipping) wrote it first, the unique
+    pair refuses this one and the whole fill is rolled back: theirs stands."""
+    try:
+        with transaction.atomic():
+            week = _fill_week(standing, window=window, offers=offers, until=until, now=now)
+            week.save(force_insert=True)
+    except IntegrityError:
+        return None
+    return week.status
+
+
+def _fill_week(
+    standing: StandingBasket, *, window: OrderWindow, offers: _Offers, until: datetime,
+    now: datetime,
+) -> StandingWeek:  # fmt: skip
+    asked: dict[int, int] = {}
+    names: dict[int, str] = {}
+    substituted = []
+    missing = []
+    for line in standing.lines.all():
+        product = line.product
+        offer_id = offers.by_product.get(product.pk)
+        if offer_id is None and standing.allow_substitutes:
+            others = [
+                o for o in offers.by_kind.get((_fold(product.name), product.unit), [])
+                if o[1] != product.farm_id and o[0] not in asked
+            ]  # fmt: skip
+            if others:
+                offer_id = others[0][0]
+                substituted.append(
+                    {"wanted": product.name, "farm": others[0][2], "quantity": line.quantity}
                 )
-        except IntegrityError:  # another worker, or the customer skipping: theirs
-            return None
-        existing = Order.objects.filter(window=window, customer_id=standing.customer_id).first()
-        if existing is not None and existing.status == Order.Status.CONFIRMED:
-            week.status, week.order = StandingWeek.Status.OWN_ORDER, existing
-            week.save(update_fields=["status", "order"])
-            return week.status
-        current = dict(existing.lines.values_list("offer_id", "quantity")) if existing else {}
-        asked: dict[int, int] = {}
-        names: dict[int, str] = {}
-        substituted = []
-        missing = []
-        for line in standing.lines.all():
-            product = line.product
-            offer_id = offers.by_product.get(product.pk)
-            if offer_id is None and standing.allow_substitutes:
-                others = [
-                    o for o in offers.by_kind.get((_fold(product.name), product.unit), [])
-                    if o[1] != product.farm_id and o[0] not in asked
-                ]  # fmt: skip
-                if others:
-                    offer_id = others[0][0]
-                    substituted.append(
-                        {"wanted": product.name, "farm": others[0][2], "quantity": line.quantity}
-                    )
-            if offer_id is None:
-                missing.append({"product": product.name, "wanted": line.quantity, "got": 0})
-                continue
-            asked[offer_id] = max(current.get(offer_id, 0), asked.get(offer_id, 0) + line.quantity)
-            names[offer_id] = product.name
-        results = basket.basket_fill(
-            customer_id=standing.customer_id,
-            window_id=window.pk,
-            wanted=sorted(asked.items()),
-            now=now,
+        if offer_id is None:
+            missing.append({"product": product.name, "wanted": line.quantity, "got": 0})
+            continue
+        asked[offer_id] = asked.get(offer_id, 0) + line.quantity
+        names[offer_id] = product.name
+    filled = basket.basket_fill_standing(
+        customer_id=standing.customer_id,
+        window=window,
+        wanted=sorted(asked.items()),
+        now=now,
+        prepared_until=until,
+    )
+    if filled is None:  # the customer confirmed an order of the week already
+        order = Order.objects.only("pk").get(window=window, customer_id=standing.customer_id)
+        return StandingWeek(
+            standing=standing, window=window, order=order, status=StandingWeek.Status.OWN_ORDER
         )
-        got = 0
-        for result in results:
-            got += result.quantity
-            if result.quantity < result.requested:
-                missing.append(
-                    {
-                        "product": names[result.offer_id],
-                        "wanted": result.requested,
-                        "got": result.quantity,
-                    }
-                )
-        order = Order.objects.get(window=window, customer_id=standing.customer_id)
-        Order.objects.filter(pk=order.pk).update(prepared_until=until)
-        week.status = StandingWeek.Status.FILLED if got else StandingWeek.Status.EMPTY
-        week.order = order
-        week.missing = missing
-        week.substituted = substituted
-        week.filled_at = now
-        week.save(update_fields=["status", "order", "missing", "substituted", "filled_at"])
-        return week.status
+    got = 0
+    for result in filled.results:
+        got += result.quantity
+        if result.quantity < result.requested:
+            missing.append(
+                {
+                    "product": names[result.offer_id],
+                    "wanted": result.requested,
+                    "got": result.quantity,
+                }
+            )
+    return StandingWeek(
+        standing=standing,
+        window=window,
+        order_id=filled.order_id,
+        status=StandingWeek.Status.FILLED if got else StandingWeek.Status.EMPTY,
+        missing=missing,
+        substituted=substituted,
+        filled_at=now,
+    )
 
 
 # Confirming for the customer --------------------------------------------------------------

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -71,20 +71,24 @@ def _check_open(window: OrderWindow, now: datetime) -> None:
 
 def _lock_order(*, customer_id: int, window: OrderWindow, now: datetime) -> Order:
     """The customer's order for the window, created if need be, locked for this change."""
+    return _lock_or_create(customer_id=customer_id, window=window, now=now)[0]
+
+
+def _lock_or_create(*, customer_id: int, window: OrderWindow, now: datetime) -> tuple[Order, bool]:
+    """`_lock_order`, and whether the order was created now (it has no lines yet). A row
+    this transaction inserted is its own until it commits: no second lock is needed."""
     order = Order.objects.select_for_update().filter(window=window, customer_id=customer_id).first()
     if order is not None:
-        return _reopen(order)
+        return _reopen(order), False
     try:
         with transaction.atomic():
-            order, _created = Order.objects.get_or_create(
-                window=window,
-                customer_id=customer_id,
-                defaults={"last_activity_at": now},
+            order = Order.objects.create(
+                window=window, customer_id=customer_id, last_activity_at=now
             )
     except IntegrityError:  # created by a concurrent request of the same customer
-        order = Order.objects.get(window=window, customer_id=customer_id)
-    order = locks.order_lock(order.pk)
-    return _reopen(order)
+        order = Order.objects.select_for_update().get(window=window, customer_id=customer_id)
+        return _reopen(order), False
+    return order, True
 
 
 def _reopen(order: Order) -> Order:
@@ -197,14 +201,62 @@ def basket_fill(
 ) -> list[LineResult]:
     """Set many lines of the customer's basket in one transaction: for each
     (offer_id, quantity), the line holds that many units, or what remains. The same
-    rules as `basket_line_set` (the deadline, the order's lock first, then each offer
-    in pk order with the guarded UPDATE that never oversells; a new line at the
-    price of the moment), in about two statements a line instead of thirteen: for a
-    basket filled for the customer (repeating last week's, the demo's orders).
-    Offers of another window, or unknown, come back with quantity 0."""
+    rules as `basket_line_set` (the deadline, the order's lock first, then the offers
+    locked in pk order, stock taken by one guarded UPDATE that never oversells; a new
+    line at the price of the moment), in a handful of statements whatever the number of
+    lines: for a basket filled for the customer (repeating last week's, the basket of
+    the week, a phone order, the demo's orders). Offers of another window, or unknown,
+    come back with quantity 0."""
     window = OrderWindow.objects.get(pk=window_id)
     _check_open(window, now)
-    order = _lock_order(customer_id=customer_id, window=window, now=now)
+    order, created = _lock_or_create(customer_id=customer_id, window=window, now=now)
+    return _fill_locked(order, window=window, wanted=wanted, now=now, created=created)
+
+
+@dataclass(frozen=True, slots=True)
+class StandingFill:
+    order_id: int
+    results: list[LineResult]
+
+
+def basket_fill_standing(
+    *,
+    customer_id: int,
+    window: OrderWindow,
+    wanted: Sequence[tuple[int, int]],
+    now: datetime,
+    prepared_until: datetime,
+) -> StandingFill | None:
+    """Fill a customer's basket from their standing basket, inside the caller's
+    transaction: each line holds at least the units asked (never fewer than the customer
+    put there themselves), and the basket is kept from the idle release until
+    `prepared_until`. None, untouched, when the customer confirmed an order of the week
+    already (theirs wins)."""
+    _check_open(window, now)
+    order, created = _lock_or_create(customer_id=customer_id, window=window, now=now)
+    if order.status == Order.Status.CONFIRMED:
+        return None
+    order.prepared_until = prepared_until
+    results = _fill_locked(
+        order, window=window, wanted=wanted, now=now, created=created, at_least=True,
+        also=("prepared_until",),
+    )  # fmt: skip
+    return StandingFill(order.pk, results)
+
+
+def _fill_locked(
+    order: Order,
+    *,
+    window: OrderWindow,
+    wanted: Sequence[tuple[int, int]],
+    now: datetime,
+    created: bool,
+    at_least: bool = False,
+    also: Sequence[str] = (),
+) -> list[LineResult]:
+    """`basket_fill` on the order as locked: the offers in pk order FOR UPDATE (one
+    SELECT), every line's stock taken or given back by one UPDATE, the new lines by one
+    INSERT."""
     quantities: dict[int, int] = {}
     for offer_id, quantity in wanted:
         if quantity < 0 or quantity > MAX_UNITS_PER_LINE:
@@ -212,24 +264,41 @@ def basket_fill(
         quantities[offer_id] = quantity
     offers = {
         o.pk: o
-        for o in Offer.objects.filter(window=window, pk__in=quantities).select_related("product")
+        for o in Offer.objects.select_for_update(of=("self",))
+        .filter(window=window, pk__in=quantities)
+        .select_related("product")
+        .order_by("pk")  # in pk order: no deadlock with another
     }
-    lines = {line.offer_id: line for line in OrderLine.objects.filter(order=order)}
+    lines = (
+        {} if created else {line.offer_id: line for line in OrderLine.objects.filter(order=order)}
+    )
     results: list[LineResult] = []
     granted: dict[int, int] = {}
-    for offer_id in sorted(quantities):  # offers in pk order: no deadlock with another
+    moves: dict[int, int] = {}  # offer id: units taken (negative: given back)
+    for offer_id in sorted(quantities):
         quantity = quantities[offer_id]
-        if offer_id not in offers:
+        offer = offers.get(offer_id)
+        if offer is None:
             results.append(LineResult(offer_id, quantity, 0, _("This product is not on offer.")))
             continue
         current = lines[offer_id].quantity if offer_id in lines else 0
+        if at_least:
+            quantity = quantities[offer_id] = max(quantity, current)
         if quantity > current:
-            granted[offer_id] = current + _take(offer_id, quantity - current)
+            taken = min(max(offer.remaining, 0), quantity - current)  # read under its lock
+            granted[offer_id] = current + taken
+            if taken:
+                moves[offer_id] = taken
         else:
             if quantity < current:
-                _give_back(offer_id, current - quantity)
+                moves[offer_id] = quantity - current
             granted[offer_id] = quantity
-    prices = dict(Offer.objects.filter(pk__in=granted).values_list("pk", "price"))  # locked
+    if moves:
+        Offer.objects.filter(pk__in=moves).update(
+            remaining=Case(
+                *(When(pk=pk, then=F("remaining") - units) for pk, units in moves.items())
+            )
+        )
     fresh = []
     for offer_id, units in granted.items():
         line = lines.get(offer_id)
@@ -244,7 +313,7 @@ def basket_fill(
                     order=order,
                     offer=offer,
                     quantity=units,
-                    unit_price=prices[offer_id],
+                    unit_price=offer.price,  # as read under the offer's lock
                     tax_class=offer.product.tax_class,
                 )
             )
@@ -262,7 +331,8 @@ def basket_fill(
                 % {"count": units, "product": product}
             )
         results.append(LineResult(offer_id, quantities[offer_id], units, message))
-    OrderLine.objects.bulk_create(fresh)
+    if fresh:
+        OrderLine.objects.bulk_create(fresh)
     order.last_activity_at = now
     changed = any(r.quantity != (lines[r.offer_id].quantity if r.offer_id in lines else 0)
                   for r in results)  # fmt: skip
@@ -271,6 +341,7 @@ def basket_fill(
     order.save(
         update_fields=[
             "status", "confirmed_at", "last_activity_at", "update_email_due", "updated_at",
+            *also,
         ]
     )  # fmt: skip
     return results
