@@ -196,3 +196,55 @@ class WeekBasketForm(forms.Form):
     is_published = forms.BooleanField(label=_("Shown in the shop"), required=False, initial=True)
     photo = PhotoField()
     remove_photo = forms.BooleanField(label=_("Remove the photo"), required=False)
+
+
+class AnnouncementForm(forms.Form):
+    """A coordinator's announcement to the week's customers, or one point's."""
+
+    pickup_point = forms.TypedChoiceField(
+        label=_("To the customers of"), coerce=int, empty_value=None, required=False
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=150)
+    body = forms.CharField(
+        label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    subject_en = forms.CharField(
+        label=_("Subject in English"),
+        max_length=150,
+        required=False,
+        help_text=_("For the customers who read English. Empty: they get the French text."),
+    )
+    body_en = forms.CharField(
+        label=_("Message in English"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+    def __init__(self, *args: object, points: list[PickupPoint], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["pickup_point"]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101
+        field.choices = [("", _("every pickup point of the week"))] + [
+            (p.pk, p.name) for p in points
+        ]
+
+    def clean_subject(self) -> str:
+        return self._one_line("subject")
+
+    def clean_subject_en(self) -> str:
+        return self._one_line("subject_en")
+
+    def _one_line(self, name: str) -> str:
+        value = str(self.cleaned_data.get(name) or "")
+        if "\n" in value or "\r" in value:
+            raise forms.ValidationError(_("A subject is one line."))
+        return value
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if bool(data.get("subject_en")) != bool(data.get("body_en")):
+            raise forms.ValidationError(
+                _("Write both the English subject and the English message, or neither.")
+            )
+        return data

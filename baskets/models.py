@@ -237,3 +237,79 @@ class CustomerNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.customer_id} – {self.window_id}"
+
+
+class Announcement(models.Model):
+    """A coordinator's message to the customers of a week, or of one of its pickup
+    points (« cueillette déplacée »). Its recipients are fixed when it is sent (the count
+    the coordinator saw), one `AnnouncementDelivery` each, sent by a task."""
+
+    SUBJECT_MAX = 150
+    BODY_MAX = 5000
+
+    window = models.ForeignKey(
+        OrderWindow, verbose_name=_("window"), on_delete=models.CASCADE,
+        related_name="announcements",
+    )  # fmt: skip
+    # None: every point of the week.
+    pickup_point = models.ForeignKey(
+        PickupPoint, verbose_name=_("pickup point"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX)
+    body = models.TextField(_("message"), max_length=BODY_MAX)
+    # For the customers who read English; the French text when left empty.
+    subject_en = models.CharField(_("subject in English"), max_length=SUBJECT_MAX, blank=True)
+    body_en = models.TextField(_("message in English"), max_length=BODY_MAX, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.SET_NULL,
+        null=True, related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("sent"))
+    recipients = models.PositiveIntegerField(_("recipients"))
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class AnnouncementDelivery(models.Model):
+    """One customer's copy of an announcement: claimed (`claimed_at`, by a conditional
+    UPDATE) before the email is sent, `sent_at` after; a failed send gives the claim back,
+    a claim left by a worker that died is taken again after `announcements.CLAIM_FOR`."""
+
+    announcement = models.ForeignKey(
+        Announcement, verbose_name=_("announcement"), on_delete=models.CASCADE,
+        related_name="deliveries",
+    )  # fmt: skip
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("customer"), on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Sent to none: the customer turned announcements off after it was written.
+    dropped = models.BooleanField(_("not sent (unsubscribed)"), default=False)
+
+    class Meta:
+        verbose_name = _("announcement sent")
+        verbose_name_plural = _("announcements sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("announcement", "customer"), name="announcement_delivery_once"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=("announcement",),
+                condition=Q(sent_at__isnull=True, dropped=False),
+                name="announcement_delivery_todo",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id} – {self.customer_id}"

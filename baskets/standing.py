@@ -225,6 +225,15 @@ def _eligible(window: OrderWindow) -> Q:
     return Q(status=StandingBasket.Status.ACTIVE) | resumed
 
 
+def fills_in(standing: StandingBasket, window: OrderWindow) -> bool:
+    """Whether the week's fill takes this usual basket (`_eligible`, for one)."""
+    return standing.status == StandingBasket.Status.ACTIVE or (
+        standing.status == StandingBasket.Status.PAUSED
+        and standing.paused_until is not None
+        and standing.paused_until <= window.pickup_date
+    )
+
+
 def _fair_order(window_id: int, standing_id: int) -> bytes:
     return hashlib.sha256(f"{window_id}:{standing_id}".encode()).digest()
 

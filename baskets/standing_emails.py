@@ -23,17 +23,23 @@ SALT = "baskets.standing-week"
 LINK_DAYS = 14  # a week's link outlives its week: it then says the week is closed
 
 
-def week_token(week_id: int) -> str:
-    return signing.dumps({"w": week_id}, salt=SALT, compress=True)
+def week_token(standing_id: int, window_id: int) -> str:
+    """The link names the customer's usual basket and the week, not the week's row: a
+    week skipped then taken back is filled again as a new row, and the link still works."""
+    return signing.dumps({"s": standing_id, "w": window_id}, salt=SALT, compress=True)
 
 
-def week_from_token(token: str) -> int:
-    """The week a link names. Raises signing.SignatureExpired (an old link) or
-    signing.BadSignature (a tampered one)."""
+def week_from_token(token: str) -> tuple[int, int]:
+    """The usual basket and the week a link names. Raises signing.SignatureExpired (an
+    old link) or signing.BadSignature (a tampered one)."""
     data = signing.loads(token, salt=SALT, max_age=timedelta(days=LINK_DAYS))
-    if not isinstance(data, dict) or not isinstance(data.get("w"), int):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("s"), int)
+        or not isinstance(data.get("w"), int)
+    ):
         raise signing.BadSignature("not a week link")
-    return int(data["w"])
+    return int(data["s"]), int(data["w"])
 
 
 def _url(path: str) -> str:
@@ -63,7 +69,11 @@ def review_send(*, week_id: int, now: datetime) -> bool:
             "customer": customer,
             "coop_name": settings.COOP_NAME,
             "basket_url": _url(reverse("baskets:basket")),
-            "week_url": _url(reverse("baskets:standing_week", args=[week_token(week.pk)])),
+            "week_url": _url(
+                reverse(
+                    "baskets:standing_week", args=[week_token(week.standing_id, week.window_id)]
+                )
+            ),
             "standing_url": _url(reverse("baskets:standing")),
         }
         subject = render_to_string("baskets/email/standing_review_subject.txt", context).strip()

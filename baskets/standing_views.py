@@ -20,7 +20,7 @@ from orders.services import payment_methods_offered
 
 from . import selectors, standing, standing_emails
 from .forms import StandingForm, StandingStatusForm
-from .models import StandingWeek
+from .models import StandingBasket, StandingWeek
 
 
 def _lines(request: HttpRequest) -> list[tuple[int, int]]:
@@ -143,21 +143,32 @@ def standing_status(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def standing_week(request: HttpRequest, token: str) -> HttpResponse:
-    """The review email's link: this week's usual basket, and a button to skip it. The
-    signed token is the customer's authority for this one week, no login needed."""
+    """The review email's link: this week's usual basket, a button to skip it and, once
+    skipped, one to take it back. The signed token is the customer's authority for this
+    one week, no login needed."""
     try:
-        week_id = standing_emails.week_from_token(token)
+        standing_id, window_id = standing_emails.week_from_token(token)
     except signing.SignatureExpired:
         return render(request, "baskets/standing_week_bad.html", {"expired": True}, status=410)
     except signing.BadSignature:
         return render(request, "baskets/standing_week_bad.html", {"expired": False}, status=400)
     week = (
-        StandingWeek.objects.filter(pk=week_id)
+        StandingWeek.objects.filter(standing_id=standing_id, window_id=window_id)
         .select_related("standing__customer", "window", "standing__pickup_point")
         .first()
     )
-    if week is None:
-        return render(request, "baskets/standing_week_bad.html", {"expired": False}, status=404)
+    if week is None:  # taken back after a skip, and not filled again yet
+        usual = (
+            StandingBasket.objects.filter(pk=standing_id)
+            .select_related("customer", "pickup_point")
+            .first()
+        )
+        window = OrderWindow.objects.filter(pk=window_id).first()
+        if usual is None or window is None:
+            return render(request, "baskets/standing_week_bad.html", {"expired": False}, status=404)
+        week = StandingWeek(standing=usual, window=window, status=StandingWeek.Status.FILLING)
+    if request.method == "POST" and request.POST.get("action") == "unskip":
+        return _week_unskip(request, week, token=token)
     status = 200
     if request.method == "POST":
         try:
@@ -170,10 +181,37 @@ def standing_week(request: HttpRequest, token: str) -> HttpResponse:
         else:
             messages.success(request, _("Skipped: no usual basket this week."))
             return redirect("baskets:standing_week", token=token)
-    basket = selectors.basket_of(customer_id=week.standing.customer_id, window=week.window)
-    return render(
-        request,
-        "baskets/standing_week.html",
-        {"week": week, "basket": basket, "confirm_at": standing.confirm_time(week.window)},
-        status=status,
+    return _week_page(request, week, status=status)
+
+
+def _week_unskip(request: HttpRequest, week: StandingWeek, *, token: str) -> HttpResponse:
+    """Take a skipped week back: the next tick fills it (a new review email follows)."""
+    if week.status != StandingWeek.Status.SKIPPED:
+        return redirect("baskets:standing_week", token=token)  # nothing to take back
+    try:
+        standing.standing_unskip(
+            customer_id=week.standing.customer_id, window_id=week.window_id, now=timezone.now()
+        )
+    except basket_service.BasketError as refusal:
+        messages.error(request, refusal.message)
+        return _week_page(request, week, status=409)
+    messages.success(request, _("Your usual basket is back for this week."))
+    return redirect("baskets:standing_week", token=token)
+
+
+def _week_page(request: HttpRequest, week: StandingWeek, *, status: int) -> HttpResponse:
+    window, now = week.window, timezone.now()
+    orders_open = (
+        window.status in (OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN)
+        and now < window.closes_at
     )
+    context = {
+        "week": week,
+        "basket": selectors.basket_of(customer_id=week.standing.customer_id, window=window),
+        "confirm_at": standing.confirm_time(window),
+        "can_unskip": orders_open and week.status == StandingWeek.Status.SKIPPED,
+        "unskipped": week.pk is None,
+        "fills": standing.fills_in(week.standing, window),
+        "fills_now": now >= window.opens_at,
+    }
+    return render(request, "baskets/standing_week.html", context, status=status)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from pickup import closing
 
-from . import emails, standing, standing_emails
+from . import announcements, emails, standing, standing_emails
 from . import reminders as reminders_service
 
 
@@ -54,5 +54,21 @@ def order_updates() -> int:
     max_retries=5,
 )
 def reminders() -> dict[str, int]:
-    """Each minute: the reminders now due, each once per customer per week."""
-    return reminders_service.reminders_send(now=timezone.now())
+    """Each minute: the reminders now due, each once per customer per week; and the
+    copies of announcements still to send (a lost message, a failed send)."""
+    now = timezone.now()
+    counts = reminders_service.reminders_send(now=now)
+    counts["announcements"] = announcements.pending_send(now=now)
+    return counts
+
+
+@shared_task(
+    name="baskets.tasks.send_announcement",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_announcement(announcement_id: int) -> int:
+    """A coordinator's announcement, queued once it is saved: each copy once."""
+    return announcements.deliveries_send(announcement_id=announcement_id, now=timezone.now())

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    announcement_views,
     counter_views,
     payment_views,
     privacy_views,
@@ -47,6 +48,11 @@ urlpatterns = [
         "coordinator/week-baskets/<int:basket_id>/",
         week_basket_views.coordinator_week_basket,
         name="coordinator_week_basket",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/announcements/",
+        announcement_views.coordinator_announcements,
+        name="coordinator_announcements",
     ),
     path("my/usual/", standing_views.standing_page, name="standing"),
     path(

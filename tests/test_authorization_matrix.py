@@ -297,6 +297,8 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("baskets:coordinator_week_baskets", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
     ("baskets:coordinator_week_basket", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
     ("baskets:coordinator_week_basket", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
+    ("baskets:coordinator_announcements", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("baskets:coordinator_announcements", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
     # --- the usual basket: one's own (nobody has one here: refusals, nothing changes)
     ("baskets:standing", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
     ("baskets:standing", "POST"): (LOGIN, 422, 422, 422, 422, 422, 422),  # no data

@@ -384,3 +384,98 @@ def test_the_usual_basket_is_in_the_data_export_and_goes_with_an_erased_account(
     privacy.account_erase(user_id=customer.pk)
     assert not StandingBasket.objects.exists()
     assert not StandingLine.objects.exists()
+
+
+def _week_path(week: StandingWeek) -> str:
+    return reverse(
+        "baskets:standing_week", args=[standing_emails.week_token(week.standing_id, week.window_id)]
+    )
+
+
+def test_a_week_skipped_from_its_link_is_taken_back_there_and_filled_again(client, market) -> None:
+    window, carrots, garlic, _point, _slot = market
+    customer = factories.user()
+    _save(customer, market, language="en")
+    _fill(window)
+    path = _week_path(StandingWeek.objects.get())
+    assert client.post(path, {"action": "skip"}).status_code == 302
+    skipped = client.get(path).content.decode()
+    assert "You skipped this week" in skipped
+    assert 'name="action" value="unskip"' in skipped
+    assert "Take this week back" in skipped
+
+    back = client.post(path, {"action": "unskip"}, follow=True)
+    assert back.redirect_chain == [(path, 302)]  # the same link: it names basket and week
+    page = back.content.decode()
+    assert "Your usual basket is back for this week." in page
+    assert "It is filled again within a minute" in page
+    assert "Take this week back" not in page
+    assert not StandingWeek.objects.exists()
+    assert _fill(window).filled == 1  # the next tick
+    assert StandingWeek.objects.get().status == StandingWeek.Status.FILLED
+    assert dict(Order.objects.get(customer=customer).lines.values_list("offer_id", "quantity")) == {
+        carrots.pk: 2,
+        garlic.pk: 2,
+    }
+    refilled = client.get(path).content.decode()  # the old email's link still works
+    assert "In your basket now:" in refilled and "Skip this week" in refilled
+
+
+def test_a_week_cannot_be_taken_back_from_its_link_after_the_deadline(client, market) -> None:
+    window, _carrots, _garlic, _point, _slot = market
+    customer = factories.user()
+    _save(customer, market, language="en")
+    _fill(window)
+    week = StandingWeek.objects.get()
+    path = _week_path(week)
+    standing.standing_skip(customer_id=customer.pk, window_id=window.pk, now=timezone.now())
+    OrderWindow.objects.filter(pk=window.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    closed = client.get(path).content.decode()
+    assert "You skipped this week" in closed
+    assert "Take this week back" not in closed  # no button once the week is closed
+
+    refused = client.post(path, {"action": "unskip"})  # a page left open since
+    assert refused.status_code == 409
+    assert "This week is closed for orders." in refused.content.decode()
+    assert StandingWeek.objects.get().status == StandingWeek.Status.SKIPPED
+    tampered = client.post(path[:-4] + "xyz/", {"action": "unskip"})
+    assert tampered.status_code == 400
+    assert "not complete or was changed" in tampered.content.decode()
+
+
+def test_the_week_page_shows_the_replacements_and_what_was_missing_at_filling_time(
+    client, market
+) -> None:
+    window, _carrots, garlic, _point, _slot = market
+    gone = factories.product(name="Épinards", price=Decimal("4.00"))  # not offered this week
+    other_farm = factories.product(name="epinards", price=Decimal("4.50"))
+    factories.offer(window_=window, product_=other_farm, quantity=10)
+    customer = factories.user()
+    _save(customer, market, lines=[(gone.pk, 1), (garlic.product_id, 5)], allow_substitutes=True)
+    _fill(window)
+    page = client.get(_week_path(StandingWeek.objects.get())).content.decode()
+    assert "In your basket now:" in page
+    assert f"1 × epinards ({other_farm.farm.name})" in page
+    assert "3 × Ail" in page
+    assert "these were replaced by the same product from another farm:" in page
+    assert f"<li>Épinards, from {other_farm.farm.name}</li>" in page
+    assert "When your basket was filled, these were missing:" in page
+    assert "<li>Ail (3 of 5)</li>" in page
+    assert "Not in it this week" not in page
+
+
+def test_a_skipped_week_page_does_not_offer_to_change_the_basket(client, market) -> None:
+    window, _carrots, _garlic, _point, _slot = market
+    customer = factories.user()
+    _save(customer, market, language="en")
+    _fill(window)
+    path = _week_path(StandingWeek.objects.get())
+    filled = client.get(path).content.decode()
+    assert f'class="button button-secondary" href="{reverse("baskets:basket")}"' in filled
+    assert "Change my basket (log in)" in filled
+    client.post(path)
+    skipped = client.get(path).content.decode()
+    assert "You skipped this week" in skipped
+    assert "Change my basket (log in)" not in skipped
+    assert f'href="{reverse("baskets:basket")}"' not in skipped.split("<main", 1)[1]
+    assert f'href="{reverse("baskets:standing")}"' in skipped

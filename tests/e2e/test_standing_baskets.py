@@ -218,7 +218,7 @@ def test_a_usual_basket_is_saved_filled_reviewed_swapped_and_skipped(  # type: i
     basket_list = main.locator("ul").first
     expect(basket_list).to_contain_text("3 × Carottes")
     expect(basket_list).to_contain_text("1 × Poireaux")
-    expect(main).to_contain_text("Absent cette semaine")
+    expect(main).to_contain_text("Au remplissage, il manquait")
     expect(main).to_contain_text("Poireaux (1 sur 2)")
     expect(main.get_by_role("button", name="Sauter cette semaine")).to_be_visible()
     screenshot(page, "standing-week-review-phone-fr")
