@@ -98,9 +98,11 @@ def test_sent_once_each_in_the_customers_language_with_a_way_out(week, settings)
     french, english = by_address["anne@example.org"], by_address["bob@example.org"]
     assert french.subject == f"{settings.COOP_NAME} – Cueillette déplacée"
     assert "sous-sol de l'église" in french.body
-    assert "Bonjour" in french.body and "Église" in french.body
+    assert "Bonjour" in french.body
+    assert "Église" in french.body
     assert english.subject == f"{settings.COOP_NAME} – Pickup moved"
-    assert "church basement" in english.body and "No more announcements:" in english.body
+    assert "church basement" in english.body
+    assert "No more announcements:" in english.body
     for message in (french, english):
         assert message.extra_headers["List-Unsubscribe"].startswith("<http")
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -117,7 +119,8 @@ def test_without_an_english_text_english_readers_get_the_french_one(week) -> Non
     mail.outbox.clear()
     announcements.deliveries_send(announcement_id=sent.pk, now=timezone.now())
     [to_bob] = [m for m in mail.outbox if m.to == ["bob@example.org"]]
-    assert "Cueillette déplacée" in to_bob.subject and "Hello" in to_bob.body
+    assert "Cueillette déplacée" in to_bob.subject
+    assert "Hello" in to_bob.body
 
 
 def test_who_unsubscribed_meanwhile_gets_nothing_and_a_failed_send_is_sent_later(
@@ -146,7 +149,8 @@ def test_who_unsubscribed_meanwhile_gets_nothing_and_a_failed_send_is_sent_later
     assert tasks.reminders.run()["announcements"] == 1  # the tick sends anne's
     assert sorted(m.to[0] for m in mail.outbox) == ["anne@example.org", "bob@example.org"]
     dropped = AnnouncementDelivery.objects.get(customer=people["chloe@example.org"])
-    assert dropped.dropped and dropped.sent_at is None
+    assert dropped.dropped
+    assert dropped.sent_at is None
 
 
 def test_a_claim_left_by_a_dead_worker_is_taken_again_later(week) -> None:
@@ -212,7 +216,8 @@ def test_the_coordinator_previews_counts_then_sends_from_the_weeks_page(client, 
     assert preview.status_code == 200
     assert "1 customer will receive it." in page
     assert "1 customer of these orders turned announcements off" in page
-    assert "Au sous-sol." in page and "In English" in page
+    assert "Au sous-sol." in page
+    assert "In English" in page
     assert 'name="expected" value="1"' in page
     assert not Announcement.objects.exists()  # a preview sends nothing
     stale = client.post(url, {**fields, "action": "send", "expected": "2"})
