@@ -8,10 +8,11 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import EmailPreferences, User
+from .models import ConsentRecord, EmailPreferences, User
 
 Kind = Literal["reminders", "announcements", "news"]
 KINDS: tuple[Kind, ...] = ("reminders", "announcements", "news")
@@ -24,25 +25,41 @@ def wants(user: User, kind: Kind) -> bool:
     return DEFAULTS[kind] if prefs is None else bool(prefs)
 
 
+def preferences_of(user: User) -> dict[str, bool]:
+    """What the person wants now, kind by kind (one query)."""
+    prefs = EmailPreferences.objects.filter(user=user).values(*KINDS).first()
+    return {kind: bool(prefs[kind]) if prefs else DEFAULTS[kind] for kind in KINDS}
+
+
 def preferences_set(
     user: User, choices: dict[str, bool], *, how: str, now: datetime | None = None
 ) -> EmailPreferences:
-    """Record the choices; each one that changes gets its date."""
+    """Record the choices; each one that changes gets its date and a `ConsentRecord`.
+    The person's row is locked for the change: two at once (the page and a mail
+    client's one-click) are applied one after the other, each recorded."""
     now = now or timezone.now()
-    prefs, _created = EmailPreferences.objects.get_or_create(user=user)
-    changed = []
-    for kind in KINDS:
-        if kind in choices and getattr(prefs, kind) != choices[kind]:
-            setattr(prefs, kind, choices[kind])
-            setattr(prefs, f"{kind}_changed_at", now)
-            changed += [kind, f"{kind}_changed_at"]
-    if changed:
-        prefs.changed_by = how
-        prefs.save(update_fields=[*changed, "changed_by"])
+    with transaction.atomic():
+        EmailPreferences.objects.get_or_create(user=user)
+        prefs = EmailPreferences.objects.select_for_update().get(user=user)
+        changed = []
+        for kind in KINDS:
+            if kind in choices and getattr(prefs, kind) != choices[kind]:
+                setattr(prefs, kind, choices[kind])
+                setattr(prefs, f"{kind}_changed_at", now)
+                changed.append(kind)
+        if changed:
+            prefs.changed_by = how
+            prefs.save(
+                update_fields=[*changed, *(f"{k}_changed_at" for k in changed), "changed_by"]
+            )
+            ConsentRecord.objects.bulk_create(
+                ConsentRecord(user=user, kind=kind, given=choices[kind], at=now, how=how)
+                for kind in changed
+            )
     return prefs
 
 
-def unsubscribe(user: User, kind: Kind, *, how: str = "link") -> None:
+def unsubscribe(user: User, kind: Kind, *, how: str = ConsentRecord.How.LINK) -> None:
     preferences_set(user, {kind: False}, how=how)
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
 from . import consent
-from .models import User
+from .models import ConsentRecord, User
 from .roles import AuthenticatedHttpRequest
 
 LABELS = {
@@ -34,7 +34,7 @@ def email_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial: dict[str, object] = {kind: consent.wants(user, kind) for kind in consent.KINDS}
     form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        consent.preferences_set(user, form.cleaned_data, how="page")
+        consent.preferences_set(user, form.cleaned_data, how=ConsentRecord.How.PAGE)
         messages.success(request, _("Your email preferences are saved."))
         return redirect("accounts:email_preferences")
     return render(request, "accounts/email_preferences.html", {"form": form})
@@ -54,7 +54,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/unsubscribe_bad.html", status=400)
     done = False
     if request.method == "POST":
-        consent.unsubscribe(user, kind)
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"  # RFC 8058
+        consent.unsubscribe(
+            user, kind, how=ConsentRecord.How.ONE_CLICK if one_click else ConsentRecord.How.LINK
+        )
         done = True
     return render(
         request,

@@ -117,3 +117,31 @@ class EmailPreferences(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} – {self.user_id}"
+
+
+class ConsentRecord(models.Model):
+    """One change of a person's email consent, kept as it happened: what, given or
+    withdrawn, when and how (proof of consent for Canada's anti-spam law; Law 25's
+    record of choices). Written in the same transaction as the change."""
+
+    class How(models.TextChoices):
+        PAGE = "page", _("on their email page")
+        LINK = "link", _("from an unsubscribe link")
+        ONE_CLICK = "one-click", _("by their mail program's one-click unsubscribe")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="consent_records",
+    )  # fmt: skip
+    kind = models.CharField(_("emails"), max_length=15)
+    given = models.BooleanField(_("given"))
+    at = models.DateTimeField(_("when"))
+    how = models.CharField(_("how"), max_length=10, choices=How.choices)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ("user", "at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.given} {self.at:%Y-%m-%d}"

@@ -21,7 +21,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts import consent
+from accounts.models import ConsentRecord, EmailPreferences, User
 from common.errors import DomainError
 from common.spreadsheet import csv_bytes
 from orders.basket import basket_give_back_all
@@ -76,6 +77,11 @@ def customer_data(*, user: User) -> dict[str, Any]:
                 "verified": address.verified,
             }
             for address in EmailAddress.objects.filter(user=user).order_by("pk")
+        ],
+        "email_preferences": consent.preferences_of(user),
+        "email_consent_history": [
+            {"emails": r.kind, "given": r.given, "at": _plain(r.at), "how": r.how}
+            for r in ConsentRecord.objects.filter(user=user).order_by("at", "pk")
         ],
         "orders": [
             {
@@ -177,6 +183,8 @@ def account_erase(*, user_id: int) -> User:
     )
     EmailAddress.objects.filter(user=user).delete()
     StandingBasket.objects.filter(customer=user).delete()  # and its lines and weeks
+    EmailPreferences.objects.filter(user=user).delete()  # no more email: nothing to prove
+    ConsentRecord.objects.filter(user=user).delete()
     for customer_id in StripeCustomer.objects.filter(user=user).values_list(
         "customer_id", flat=True
     ):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts import consent
-from accounts.models import EmailPreferences
+from accounts.models import ConsentRecord, EmailPreferences
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +65,8 @@ def test_one_click_unsubscribe_needs_no_csrf_token(client) -> None:
     )
     assert response.status_code == 200
     assert not consent.wants(user, "announcements")
+    [record] = ConsentRecord.objects.filter(user=user)
+    assert (record.kind, record.given, record.how) == ("announcements", False, "one-click")
     headers = consent.list_unsubscribe_headers(user, "announcements")
     assert headers["List-Unsubscribe"] == f"<{url}>"
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -78,3 +80,20 @@ def test_a_changed_link_gets_a_clear_page(client) -> None:
     assert bad.status_code == 400
     assert "not complete or was changed" in bad.content.decode()
     assert consent.wants(user, "reminders")
+
+
+def test_every_change_is_kept_in_the_record_and_in_the_data_export(client) -> None:
+    from baskets import privacy
+
+    user = factories.user()
+    consent.preferences_set(user, {"news": True}, how="page")
+    consent.preferences_set(user, {"news": True, "reminders": True}, how="page")  # no change
+    consent.unsubscribe(user, "news")
+    history = list(ConsentRecord.objects.filter(user=user).values_list("kind", "given", "how"))
+    assert history == [("news", True, "page"), ("news", False, "link")]
+    data = privacy.customer_data(user=user)
+    assert data["email_preferences"] == {"reminders": True, "announcements": True, "news": False}
+    assert [(r["emails"], r["given"], r["how"]) for r in data["email_consent_history"]] == history
+    privacy.account_erase(user_id=user.pk)
+    assert not ConsentRecord.objects.filter(user=user).exists()
+    assert not EmailPreferences.objects.filter(user=user).exists()

@@ -60,6 +60,8 @@ def test_a_customer_downloads_all_we_keep_on_them_and_nothing_of_others(client) 
     archive = zipfile.ZipFile(io.BytesIO(client.get(reverse("baskets:my_data_zip")).content))
     assert sorted(archive.namelist()) == [
         "consents.csv",
+        "email_consent_history.csv",
+        "email_preferences.csv",
         "order_lines.csv",
         "orders.csv",
         "payments.csv",
