@@ -19,17 +19,19 @@ Rules kept here:
 """
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import consent
@@ -53,6 +55,10 @@ AUDIENCE_STATUSES = (
 
 class AnnouncementError(DomainError):
     """The announcement cannot be sent as written."""
+
+
+class AlreadySent(AnnouncementError):
+    """This preview was sent already."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +103,15 @@ def audience(*, window: OrderWindow, point_id: int | None) -> Audience:
     )
 
 
+def opted_out_people(*, window: OrderWindow, point_id: int | None, limit: int = 30) -> list[User]:
+    """The customers of the audience who turned announcements off, to call instead."""
+    return list(
+        _customers(window, point_id)
+        .filter(_opted_out())
+        .order_by("last_name", "first_name", "pk")[:limit]
+    )
+
+
 def _check(window: OrderWindow, draft: Draft) -> PickupPoint | None:
     if window.status == OrderWindow.Status.CANCELLED:
         raise AnnouncementError(_("This week was cancelled: there is nobody to write to."))
@@ -127,12 +142,41 @@ def _check(window: OrderWindow, draft: Draft) -> PickupPoint | None:
 
 
 def announcement_send(
-    *, window_id: int, draft: Draft, expected: int, author_id: int, now: datetime
+    *,
+    window_id: int,
+    draft: Draft,
+    expected: int,
+    author_id: int,
+    now: datetime,
+    draft_key: uuid.UUID | None = None,
 ) -> Announcement:
     """Record the announcement and its recipients, and queue the emails after commit.
-    `expected` is the count the coordinator saw in the preview: refused if it changed."""
+    `expected` is the count the coordinator saw in the preview: refused if it changed.
+    `draft_key` is the preview's one-time key: a preview sent twice (the browser's Back,
+    a double tap) is refused the second time."""
     window = OrderWindow.objects.get(pk=window_id)
     point = _check(window, draft)
+    if draft_key is not None:
+        earlier = Announcement.objects.filter(draft_key=draft_key).first()
+        if earlier is not None:
+            raise AlreadySent(_already_sent(earlier))
+    try:
+        return _record(window, point, draft, expected, author_id, now, draft_key)
+    except IntegrityError:  # the same preview sent at the same moment: the other one won
+        earlier = Announcement.objects.get(draft_key=draft_key)
+        raise AlreadySent(_already_sent(earlier)) from None
+
+
+def _already_sent(earlier: Announcement) -> str:
+    return _("This announcement was sent already, on %(at)s: it is not sent twice.") % {
+        "at": date_format(timezone.localtime(earlier.created_at), "j F H:i")
+    }
+
+
+def _record(
+    window: OrderWindow, point: PickupPoint | None, draft: Draft, expected: int,
+    author_id: int, now: datetime, draft_key: uuid.UUID | None,
+) -> Announcement:  # fmt: skip
     with transaction.atomic():
         customers = _customers(window, draft.pickup_point_id)
         wanted = list(customers.exclude(_opted_out()).values_list("pk", flat=True))
@@ -156,6 +200,7 @@ def announcement_send(
             author_id=author_id,
             created_at=now,
             recipients=len(wanted),
+            draft_key=draft_key,
         )
         AnnouncementDelivery.objects.bulk_create(
             AnnouncementDelivery(announcement=announcement, customer_id=pk) for pk in wanted
@@ -171,6 +216,7 @@ def render(
     point: PickupPoint | None,
     user: User | None,
     language: str,
+    preview: bool = False,
 ) -> tuple[str, str]:
     """The subject and text of one copy, in `language`: the English version for an
     English reader when there is one. The preview renders with the same function."""
@@ -185,7 +231,7 @@ def render(
             "coop_name": settings.COOP_NAME,
             "orders_url": urljoin(settings.COOP_BASE_URL, reverse("baskets:my_orders")),
             "unsubscribe_url": (
-                consent.unsubscribe_url(user, "announcements") if user is not None else "…"
+                "…" if preview or user is None else consent.unsubscribe_url(user, "announcements")
             ),
         }
         subject = render_to_string("baskets/email/announcement_subject.txt", context).strip()

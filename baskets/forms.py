@@ -204,9 +204,16 @@ class AnnouncementForm(forms.Form):
     pickup_point = forms.TypedChoiceField(
         label=_("To the customers of"), coerce=int, empty_value=None, required=False
     )
-    subject = forms.CharField(label=_("Subject"), max_length=150)
+    subject = forms.CharField(label=_("Subject, in French"), max_length=150)
     body = forms.CharField(
-        label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
+        label=_("Message, in French"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "The greeting (« Bonjour Marie, »), the co-op's name and the way to stop "
+            "announcements are added to each email: write only the message. At most 5000 "
+            "characters."
+        ),
     )
     subject_en = forms.CharField(
         label=_("Subject in English"),

@@ -126,6 +126,9 @@ class StandingWeek(models.Model):
     missing = models.JSONField(_("missing"), default=list, blank=True)
     # Replacements from another farm: [{"wanted": name, "farm": name, "quantity": n}].
     substituted = models.JSONField(_("replacements"), default=list, blank=True)
+    # The units the fill itself took, by offer id ({"12": 2}): a skip gives back these,
+    # not what the customer put in their basket by hand.
+    added = models.JSONField(_("units added by the fill"), default=dict, blank=True)
     problem = models.CharField(_("problem"), max_length=300, blank=True)
     filled_at = models.DateTimeField(_("filled"), null=True, blank=True)
     review_sent_at = models.DateTimeField(_("review sent"), null=True, blank=True)
@@ -267,6 +270,9 @@ class Announcement(models.Model):
     )  # fmt: skip
     created_at = models.DateTimeField(_("sent"))
     recipients = models.PositiveIntegerField(_("recipients"))
+    # The preview's one-time key: the same preview sent twice (Back, a double tap) is
+    # refused by the unique constraint.
+    draft_key = models.UUIDField(_("preview key"), unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = _("announcement")

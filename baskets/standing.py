@@ -83,7 +83,10 @@ def standing_save(
             pk=pickup_slot_id, pickup_point=point, window__isnull=True
         ).first()
         if slot is None:
-            raise BasketError(_("Choose a time slot at %(point)s.") % {"point": point.name})
+            raise BasketError(
+                _("This time slot is not at %(point)s: choose one of its slots, or no preference.")
+                % {"point": point.name}
+            )
     if payment_method not in payment_methods_offered():
         raise BasketError(_("Choose how you will pay."))
     if language not in dict(settings.LANGUAGES):
@@ -184,7 +187,11 @@ def standing_skip(*, customer_id: int, window_id: int, now: datetime) -> Standin
         locks.window_share(window)  # as every write to an order of an open week
         order = locks.order_lock(week.order_id)
         if order.status == Order.Status.BASKET:
-            basket.basket_give_back_all(order)
+            # What the fill put in goes back; what the customer added by hand stays, as
+            # an ordinary basket (confirmed only if they confirm it).
+            basket.basket_give_back_units(
+                order, {int(offer_id): units for offer_id, units in week.added.items()}
+            )
             Order.objects.filter(pk=order.pk).update(prepared_until=None)
     week.status = StandingWeek.Status.SKIPPED
     week.skipped_at = now
@@ -383,6 +390,7 @@ def _fill_week(
         status=StandingWeek.Status.FILLED if got else StandingWeek.Status.EMPTY,
         missing=missing,
         substituted=substituted,
+        added={str(offer_id): units for offer_id, units in filled.added.items()},
         filled_at=now,
     )
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import AuthenticatedHttpRequest
 from orders import basket as basket_service
-from orders.models import OrderWindow
+from orders.models import Order, OrderLine, OrderWindow
 from orders.services import payment_methods_offered
 
 from . import selectors, standing, standing_emails
@@ -109,7 +109,7 @@ def standing_skip(request: AuthenticatedHttpRequest, window_id: int) -> HttpResp
             standing.standing_skip(
                 customer_id=request.user.pk, window_id=window.pk, now=timezone.now()
             )
-            messages.success(request, _("Skipped: no usual basket this week."))
+            _skipped(request, customer_id=request.user.pk, window_id=window.pk)
     except basket_service.BasketError as refusal:
         messages.error(request, refusal.message)
     return redirect("baskets:standing")
@@ -179,9 +179,26 @@ def standing_week(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, refusal.message)
             status = 409
         else:
-            messages.success(request, _("Skipped: no usual basket this week."))
+            _skipped(request, customer_id=week.standing.customer_id, window_id=week.window_id)
             return redirect("baskets:standing_week", token=token)
     return _week_page(request, week, status=status)
+
+
+def _skipped(request: HttpRequest, *, customer_id: int, window_id: int) -> None:
+    messages.success(request, _("Skipped: no usual basket this week."))
+    kept = OrderLine.objects.filter(
+        order__customer_id=customer_id,
+        order__window_id=window_id,
+        order__status=Order.Status.BASKET,
+    ).exists()
+    if kept:
+        messages.info(
+            request,
+            _(
+                "What you added to your basket yourself is still there: confirm it to order "
+                "it, or remove it."
+            ),
+        )
 
 
 def _week_unskip(request: HttpRequest, week: StandingWeek, *, token: str) -> HttpResponse:

@@ -210,13 +210,14 @@ def basket_fill(
     window = OrderWindow.objects.get(pk=window_id)
     _check_open(window, now)
     order, created = _lock_or_create(customer_id=customer_id, window=window, now=now)
-    return _fill_locked(order, window=window, wanted=wanted, now=now, created=created)
+    return _fill_locked(order, window=window, wanted=wanted, now=now, created=created)[0]
 
 
 @dataclass(frozen=True, slots=True)
 class StandingFill:
     order_id: int
     results: list[LineResult]
+    added: dict[int, int]  # offer id: the units this fill took (beyond what was there)
 
 
 def basket_fill_standing(
@@ -237,11 +238,11 @@ def basket_fill_standing(
     if order.status == Order.Status.CONFIRMED:
         return None
     order.prepared_until = prepared_until
-    results = _fill_locked(
+    results, added = _fill_locked(
         order, window=window, wanted=wanted, now=now, created=created, at_least=True,
         also=("prepared_until",),
     )  # fmt: skip
-    return StandingFill(order.pk, results)
+    return StandingFill(order.pk, results, added)
 
 
 def _fill_locked(
@@ -253,10 +254,10 @@ def _fill_locked(
     created: bool,
     at_least: bool = False,
     also: Sequence[str] = (),
-) -> list[LineResult]:
+) -> tuple[list[LineResult], dict[int, int]]:
     """`basket_fill` on the order as locked: the offers in pk order FOR UPDATE (one
     SELECT), every line's stock taken or given back by one UPDATE, the new lines by one
-    INSERT."""
+    INSERT. The results, and the units moved by offer (taken > 0, given back < 0)."""
     quantities: dict[int, int] = {}
     for offer_id, quantity in wanted:
         if quantity < 0 or quantity > MAX_UNITS_PER_LINE:
@@ -344,7 +345,7 @@ def _fill_locked(
             *also,
         ]
     )  # fmt: skip
-    return results
+    return results, moves
 
 
 def _check_confirmed_stays_valid(*, order: Order, offer: Offer, quantity: int) -> None:
@@ -362,6 +363,33 @@ def _check_confirmed_stays_valid(*, order: Order, offer: Offer, quantity: int) -
             _("Your confirmed order cannot go below the minimum of %(minimum)s; cancel it instead.")
             % {"minimum": format_money(minimum)}
         )
+
+
+def basket_give_back_units(order: Order, units: dict[int, int]) -> None:
+    """Give back up to `units` (by offer id) of the order's lines, inside the caller's
+    transaction with the order locked: never more than a line holds; an emptied line
+    goes. Offers touched in pk order, by one UPDATE."""
+    lines = {
+        line.offer_id: line
+        for line in OrderLine.objects.filter(order=order, offer_id__in=units).order_by("offer_id")
+    }
+    back = {
+        offer_id: min(units[offer_id], line.quantity)
+        for offer_id, line in lines.items()
+        if units[offer_id] > 0
+    }
+    if not back:
+        return
+    list(Offer.objects.select_for_update().filter(pk__in=back).order_by("pk").values_list("pk"))
+    Offer.objects.filter(pk__in=back).update(
+        remaining=Case(*(When(pk=pk, then=F("remaining") + n) for pk, n in back.items()))
+    )
+    for offer_id, n in back.items():
+        line = lines[offer_id]
+        if n >= line.quantity:
+            line.delete()
+        else:
+            OrderLine.objects.filter(pk=line.pk).update(quantity=line.quantity - n)
 
 
 def basket_give_back_all(order: Order) -> list[dict[str, object]]:

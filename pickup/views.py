@@ -225,16 +225,14 @@ def shortage(request: AuthenticatedHttpRequest, window_id: int) -> HttpResponse:
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return redirect("pickup:coordinator_window", window_id=window.pk)
+    taken = ngettext("%(units)d unit taken off", "%(units)d units taken off", units) % {
+        "units": units
+    }
+    orders = ngettext("%(orders)d order", "%(orders)d orders", len(cuts)) % {"orders": len(cuts)}
     messages.success(
         request,
-        ngettext(
-            "Shortage recorded: %(units)d unit taken off %(orders)d order "
-            "(latest orders first); the customers are told.",
-            "Shortage recorded: %(units)d units taken off %(orders)d orders "
-            "(latest orders first); the customers are told.",
-            units,
-        )
-        % {"units": units, "orders": len(cuts)},
+        _("Shortage recorded: %(taken)s %(orders)s (latest orders first); the customers are told.")
+        % {"taken": taken, "orders": orders},
     )
     return redirect("pickup:coordinator_window", window_id=window.pk)
 

@@ -2,6 +2,7 @@
 point's, previewed with a count, sent by a task, each copy once; only to those who want
 announcements, with an unsubscribe link and header."""
 
+import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -219,13 +220,24 @@ def test_the_coordinator_previews_counts_then_sends_from_the_weeks_page(client, 
     assert "Au sous-sol." in page
     assert "In English" in page
     assert 'name="expected" value="1"' in page
+    assert "‹first name›" in page  # the preview's greeting, as each email has its own
+    assert "bob@example.org" in page  # whom to call: turned announcements off
+    key = re.search(r'name="draft_key" value="([0-9a-f-]+)"', page)
+    assert key is not None
+    fields["draft_key"] = key.group(1)
     assert not Announcement.objects.exists()  # a preview sends nothing
+    unkeyed = client.post(url, {**fields, "action": "send", "expected": "1", "draft_key": "x"})
+    assert unkeyed.status_code == 400
+    assert "preview it again" in unkeyed.content.decode()
     stale = client.post(url, {**fields, "action": "send", "expected": "2"})
     assert stale.status_code == 409
     assert "changed since the preview (1 instead of 2)" in stale.content.decode()
     mail.outbox.clear()
     with_capture = client.post(url, {**fields, "action": "send", "expected": "1"}, follow=True)
     assert "being sent to 1 customer." in with_capture.content.decode()
+    again = client.post(url, {**fields, "action": "send", "expected": "1"})  # Back, resent
+    assert again.status_code == 409
+    assert "sent already" in again.content.decode()
     announcement = Announcement.objects.get()
     assert (announcement.pickup_point, announcement.recipients) == (church, 1)
     assert list(announcement.deliveries.values_list("customer__email", flat=True)) == [

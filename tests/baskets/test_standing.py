@@ -278,6 +278,26 @@ def test_a_basket_begun_by_the_customer_keeps_what_they_put_in(market) -> None:
     assert carrots.remaining == 95
 
 
+def test_skipping_gives_back_what_the_fill_took_and_keeps_what_the_customer_chose(
+    market,
+) -> None:
+    window, carrots, garlic, _point, _slot = market
+    customer = factories.user()
+    basket.basket_line_set(
+        customer_id=customer.pk, offer_id=carrots.pk, quantity=5, now=timezone.now()
+    )
+    _save(customer, market, lines=[(carrots.product_id, 7), (garlic.product_id, 2)])
+    assert _fill(window).filled == 1
+    week = StandingWeek.objects.get()
+    assert week.added == {str(carrots.pk): 2, str(garlic.pk): 2}  # 5 carrots were theirs
+    standing.standing_skip(customer_id=customer.pk, window_id=window.pk, now=timezone.now())
+    lines = dict(Order.objects.get(customer=customer).lines.values_list("offer_id", "quantity"))
+    assert lines == {carrots.pk: 5}
+    carrots.refresh_from_db()
+    garlic.refresh_from_db()
+    assert (carrots.remaining, garlic.remaining) == (95, 3)
+
+
 def test_a_week_skipped_before_the_fill_is_not_filled_and_takes_no_stock(market) -> None:
     window, carrots, garlic, _point, _slot = market
     customer = factories.user()

@@ -251,7 +251,8 @@ def test_a_usual_basket_is_saved_filled_reviewed_swapped_and_skipped(  # type: i
     expect(basket_list).to_contain_text("1 × Épinards")
     expect(basket_list).not_to_contain_text("Poireaux")
 
-    # 6. Skip the week: nothing is confirmed, every unit goes back on sale.
+    # 6. Skip the week: nothing is confirmed; what the usual basket put in goes back on
+    # sale, what the customer added by hand (the spinach) stays in their basket.
     page.get_by_role("button", name="Sauter cette semaine").click()
     page.wait_for_url(review)
     expect(page.locator(".messages")).to_contain_text(
@@ -264,9 +265,11 @@ def test_a_usual_basket_is_saved_filled_reviewed_swapped_and_skipped(  # type: i
     week.refresh_from_db()
     assert week.status == StandingWeek.Status.SKIPPED
     assert week.skipped_at is not None
-    assert _lines(filled) == {}
+    expect(page.locator(".messages")).to_contain_text("Ce que vous avez ajouté vous-même")
+    assert _lines(filled) == {offers["Épinards"].pk: 1}
     for name, offer in offers.items():
-        assert Offer.objects.get(pk=offer.pk).remaining == stock[name], name
+        kept = 1 if name == "Épinards" else 0
+        assert Offer.objects.get(pk=offer.pk).remaining == stock[name] - kept, name
     _assert_stock_consistent(next_week)
     # At the co-op's time, a skipped week is not confirmed.
     later = standing.confirm_time(OrderWindow.objects.get(pk=next_week.pk))
