@@ -3,6 +3,8 @@ for them when each week opens, reviewed, then confirmed at a time the co-op sets
 unless they skip that week. The week's basket itself is an ordinary Order: the
 standing basket only says what to put in it and how to confirm it."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -61,6 +63,14 @@ class StandingBasket(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} – {self.customer}"
+
+    def fills_for(self, pickup_date: date) -> bool:
+        """Whether a week picked up that day is filled (`standing._eligible`, for one)."""
+        return self.status == self.Status.ACTIVE or (
+            self.status == self.Status.PAUSED
+            and self.paused_until is not None
+            and self.paused_until <= pickup_date
+        )
 
 
 class StandingLine(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from farms.models import Category, Farm, Product, Unit
 from orders import pricing
@@ -353,17 +354,21 @@ def standing_page(*, customer_id: int, now: Any, use_basket: bool) -> StandingPa
         )
     labels = dict(StandingWeek.Status.choices)
     active = standing is not None and standing.status != StandingBasket.Status.STOPPED
-    weeks = [
-        StandingWeekRow(
-            window=w,
-            status=done.get(w.pk, ""),
-            label=str(labels.get(done.get(w.pk, ""), "")),
-            can_skip=active
-            and done.get(w.pk, "") in ("", StandingWeek.Status.FILLED, StandingWeek.Status.EMPTY),
-            can_unskip=active and done.get(w.pk) == StandingWeek.Status.SKIPPED,
+    weeks = []
+    for w in windows:
+        status = done.get(w.pk, "")
+        paused = standing is not None and not status and not standing.fills_for(w.pickup_date)
+        weeks.append(
+            StandingWeekRow(
+                window=w,
+                status=status,
+                label=str(_("paused") if paused else labels.get(status, "")),
+                can_skip=active
+                and not paused
+                and status in ("", StandingWeek.Status.FILLED, StandingWeek.Status.EMPTY),
+                can_unskip=active and status == StandingWeek.Status.SKIPPED,
+            )
         )
-        for w in windows
-    ]
     return StandingPage(standing=standing, lines=lines, from_basket=from_basket, weeks=weeks)
 
 

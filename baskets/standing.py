@@ -234,11 +234,7 @@ def _eligible(window: OrderWindow) -> Q:
 
 def fills_in(standing: StandingBasket, window: OrderWindow) -> bool:
     """Whether the week's fill takes this usual basket (`_eligible`, for one)."""
-    return standing.status == StandingBasket.Status.ACTIVE or (
-        standing.status == StandingBasket.Status.PAUSED
-        and standing.paused_until is not None
-        and standing.paused_until <= window.pickup_date
-    )
+    return standing.fills_for(window.pickup_date)
 
 
 def _fair_order(window_id: int, standing_id: int) -> bytes:

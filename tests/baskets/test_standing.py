@@ -500,3 +500,25 @@ def test_a_skipped_week_page_does_not_offer_to_change_the_basket(client, market)
     assert "Change my basket (log in)" not in skipped
     assert f'href="{reverse("baskets:basket")}"' not in skipped.split("<main", 1)[1]
     assert f'href="{reverse("baskets:standing")}"' in skipped
+
+
+def test_the_weeks_a_pause_covers_say_so_and_cannot_be_skipped(market) -> None:
+    from baskets import selectors
+
+    window, _carrots, _garlic, _point, _slot = market
+    customer = factories.user()
+    _save(customer, market)
+    standing.standing_pause(
+        customer_id=customer.pk,
+        until=window.pickup_date + timedelta(days=1),
+        today=timezone.localdate(),
+    )
+    [row] = [
+        r
+        for r in selectors.standing_page(
+            customer_id=customer.pk, now=timezone.now(), use_basket=False
+        ).weeks
+        if r.window == window
+    ]
+    assert (row.label, row.can_skip) == ("paused", False)
+    assert _fill(window).filled == 0
