@@ -31,11 +31,11 @@ from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts import consent
 from accounts.models import EmailPreferences, User
+from common.dates import date_format
 from common.errors import DomainError
 from orders.models import Order, OrderWindow, PickupPoint
 

@@ -17,10 +17,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 
+from common.dates import date_format
 from common.money import format_money
 from common.pdf import Sheet
 from common.spreadsheet import csv_bytes
@@ -234,8 +234,8 @@ def summary_csv(data: WindowData) -> bytes:
         [],
         [_("orders"), totals["orders"]],
         [_("subtotal"), totals["subtotal"]],
-        [_("TPS"), totals["tps"]],
-        [_("TVQ"), totals["tvq"]],
+        [_("GST"), totals["tps"]],
+        [_("QST"), totals["tvq"]],
         [_("total"), totals["total"]],
     ]
     return csv_bytes(rows)

@@ -13,11 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 
+from common.dates import date_format
 from common.money import format_money
 from common.pdf import MARGIN, Sheet
 from common.spreadsheet import csv_bytes
@@ -33,8 +33,8 @@ def rule_text() -> str:
         "captured, or cash collected at pickup, less refunds), at what customers received "
         "after shortages. Orders left unpaid and written off by the co-op are not counted; "
         "they are listed for information. The co-op's margin is its rate times the gross "
-        "sales, rounded to the cent; the net due is the gross less the margin. Taxes (TPS, "
-        "TVQ) are collected and remitted by the co-op; the share shown here is for "
+        "sales, rounded to the cent; the net due is the gross less the margin. Taxes (GST, "
+        "QST) are collected and remitted by the co-op; the share shown here is for "
         "information."
     )
 
@@ -64,8 +64,8 @@ def statement_csv(*, account: FarmAccount, pickup_date: date) -> bytes:
         [_("gross sales"), "", "", account.units, "", account.gross],
         [_("co-op margin (%(rate)s)") % {"rate": _pct(account.rate)}, "", "", "", "",
          account.margin],
-        [_("TPS collected (information)"), "", "", "", "", account.tps],
-        [_("TVQ collected (information)"), "", "", "", "", account.tvq],
+        [_("GST collected (information)"), "", "", "", "", account.tps],
+        [_("QST collected (information)"), "", "", "", "", account.tvq],
         [_("net due to the farm"), "", "", "", "", account.net_due],
     ]  # fmt: skip
     return csv_bytes(rows, bom=True)
@@ -131,10 +131,10 @@ def statement_pdf(
     )
     sheet.text(_("Net due to the farm"), format_money(account.net_due), bold=True, size=11)
     sheet.text(_("Taxes collected by the co-op on your taxable items (information):"), size=8.5)
-    sheet.text(_("TPS"), format_money(account.tps), indent=4 * mm, size=8.5)
-    sheet.text(_("TVQ"), format_money(account.tvq), indent=4 * mm, size=8.5)
+    sheet.text(_("GST"), format_money(account.tps), indent=4 * mm, size=8.5)
+    sheet.text(_("QST"), format_money(account.tvq), indent=4 * mm, size=8.5)
     if any(tax == "taxable" for *_rest, tax, _sold in account.sold_rows()):
-        sheet.text(_("* taxable item (TPS and TVQ)"), size=8)
+        sheet.text(_("* taxable item (GST and QST)"), size=8)
     sheet.rule()
     _paragraph(sheet, rule_text())
     return sheet.finish()
@@ -186,8 +186,8 @@ def report_csv(report: SalesReport) -> bytes:
             _("statements"),
             _("gross sales"),
             _("co-op margin"),
-            _("TPS"),
-            _("TVQ"),
+            _("GST"),
+            _("QST"),
             _("net due"),
         ]
     ]

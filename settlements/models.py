@@ -64,8 +64,8 @@ class Settlement(models.Model):
     # Money out.
     gross = _money(_("gross sales"))
     margin = _money(_("co-op margin"))
-    tps = _money(_("TPS collected"))
-    tvq = _money(_("TVQ collected"))
+    tps = _money(_("GST collected"))
+    tvq = _money(_("QST collected"))
     net_due = _money(_("net due to farms"))
 
     class Meta:
@@ -124,8 +124,8 @@ class FarmStatement(models.Model):
     margin = _money(_("co-op margin"))
     # For information: the taxes collected on this farm's taxable lines (an allocation of
     # each order's taxes that sums exactly to the week's total). The co-op remits them.
-    tps = _money(_("TPS collected"))
-    tvq = _money(_("TVQ collected"))
+    tps = _money(_("GST collected"))
+    tvq = _money(_("QST collected"))
     net_due = _money(_("net due"))
     pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="statements/", blank=True)
     csv = models.FileField(_("CSV"), storage=private_storage, upload_to="statements/", blank=True)
