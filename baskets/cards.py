@@ -38,7 +38,7 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -316,3 +316,15 @@ def basket_panel(
         )
         _cache().set(key, html, TIMEOUT)
     return _finish(html, request=request, next_url=next_url)
+
+
+def note_on_card(html: str, *, offer_id: int, text: str) -> SafeString:
+    """The list with a message inside one card, after its controls (a change made
+    without JavaScript comes back to its card with what happened). Cards come from the
+    cache: the message is put in the drawn HTML, at the end of that card."""
+    start = html.find(f'id="offer-{offer_id}"')
+    end = html.find("</li>", start) if start != -1 else -1
+    if end == -1:  # not on this page (filtered out): nowhere to put it
+        return SafeString(html)
+    note = format_html('<p class="line-message" role="alert">{}</p>', text)
+    return SafeString(html[:end] + note + html[end:])

@@ -28,7 +28,7 @@ from payments import gateway
 from payments.ledger import payment_state
 
 from . import emails, payment_views, selectors, week_baskets
-from .cards import basket_panel, offers_list
+from .cards import basket_panel, note_on_card, offers_list
 from .forms import CheckoutForm, LineForm
 
 logger = logging.getLogger(__name__)
@@ -94,24 +94,35 @@ def shop(request: HttpRequest) -> HttpResponse:
         farm_ids={row[selectors.FARM_COLUMN] for row in rows}
     )
     next_url = request.get_full_path()
+    note = request.session.pop(LINE_NOTE, None) if hasattr(request, "session") else None
+    listed = offers_list(
+        request=request,
+        window=window,
+        filters=filters,
+        rows=rows,
+        certifications=certifications,
+        lines=basket.lines,
+        next_url=next_url,
+    )
+    if isinstance(note, dict) and isinstance(note.get("offer"), int):
+        text = str(note.get("text", ""))
+        if f'id="offer-{note["offer"]}"' in listed:
+            listed = note_on_card(listed, offer_id=note["offer"], text=text)
+        else:  # the product is not on this page (a filter): at the top, then
+            messages.warning(request, text)
     context.update(
         basket=basket,
         week_baskets=week_baskets.week_basket_cards(window=window),
         next_url=next_url,
-        offers_list=offers_list(
-            request=request,
-            window=window,
-            filters=filters,
-            rows=rows,
-            certifications=certifications,
-            lines=basket.lines,
-            next_url=next_url,
-        ),
+        offers_list=listed,
         basket_panel=basket_panel(
             request=request, basket=basket, next_url=next_url, where="shop", window=window
         ),
     )
     return render(request, "baskets/shop.html", context)
+
+
+LINE_NOTE = "baskets.line_note"  # the message of a change made without JavaScript
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -149,15 +160,28 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
             error, status = refusal.message, 409
         except basket_service.BasketError as refusal:
             error, status = refusal.message, 422
+    where = "shop" if request.POST.get("where") == "shop" else "basket"
     if not request.htmx:
-        back = _safe_next(request, reverse("baskets:shop"))
+        # Without JavaScript: back to the product acted on, its message beside it.
+        back = _safe_next(request, reverse("baskets:shop")).split("#")[0]
+        on_basket_page = request.POST.get("where") == "basket" or (
+            not request.POST.get("where") and back.startswith(reverse("baskets:basket"))
+        )
+        where = "basket" if on_basket_page else "shop"
+        anchor = f"#offer-{offer.pk}" if where == "shop" else f"#line-{offer.pk}"
         if error:
             return render(
-                request, "baskets/line_error.html", {"error": error, "back": back}, status=status
+                request,
+                "baskets/line_error.html",
+                {"error": error, "back": back + anchor},
+                status=status,
             )
         if result and result.message:
-            messages.warning(request, result.message)
-        return redirect(back)
+            if where == "shop":
+                request.session[LINE_NOTE] = {"offer": offer.pk, "text": result.message}
+            else:
+                messages.warning(request, result.message)
+        return redirect(back + anchor)
     basket = selectors.basket_of(customer_id=request.user.pk, window=offer.window)
     in_basket = next((line.offer for line in basket.lines if line.offer.pk == offer.pk), None)
     if in_basket is not None:
@@ -174,7 +198,7 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
         "line_error": bool(error),
         "next_url": _safe_next(request, reverse("baskets:shop")),
         "oob": True,
-        "where": "shop" if request.POST.get("where") == "shop" else "basket",
+        "where": where,
     }
     return render(request, "baskets/partials/line_response.html", context, status=status)
 

@@ -84,11 +84,33 @@ def test_without_javascript_a_plain_post_redirects_back(client, shop) -> None:
     client.force_login(customer)
     response = client.post(line_url(spinach), {"delta": "1", "next": "/shop/?q=epinard"})
     assert response.status_code == 302
-    assert response.url == "/shop/?q=epinard"
+    assert response.url == f"/shop/?q=epinard#offer-{spinach.pk}"  # back to the product
     assert remaining(spinach) == 9
     # An outside address is never followed.
     response = client.post(line_url(spinach), {"delta": "1", "next": "https://evil.example/"})
-    assert response.url == reverse("baskets:shop")
+    assert response.url == reverse("baskets:shop") + f"#offer-{spinach.pk}"
+    # From the basket page, back to the line.
+    response = client.post(line_url(spinach), {"delta": "-1", "next": "/basket/"})
+    assert response.url == f"/basket/#line-{spinach.pk}"
+
+
+def test_without_javascript_the_message_comes_back_beside_the_product(client, shop) -> None:
+    _, _, candy, customer, _ = shop
+    client.force_login(customer)
+    response = client.post(
+        line_url(candy), {"quantity": "5", "where": "shop", "next": "/shop/"}, follow=True
+    )
+    assert response.redirect_chain == [(f"/shop/#offer-{candy.pk}", 302)]
+    page = response.content.decode()
+    card = page[page.index(f'id="offer-{candy.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert "il ne restait que 3 unités" in card  # beside the product, once
+    assert page.count("il ne restait que 3 unités") == 1
+    again = client.get("/shop/").content.decode()
+    assert "il ne restait que" not in again  # said once
+    refused = client.post(line_url(candy), {"quantity": "abc", "where": "shop", "next": "/shop/"})
+    assert refused.status_code == 422
+    assert f'href="/shop/#offer-{candy.pk}"' in refused.content.decode()
 
 
 def test_asking_for_more_than_remains_gives_what_remains_and_says_so(client, shop) -> None:
