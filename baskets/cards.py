@@ -300,7 +300,7 @@ def basket_panel(
             bool(user.is_authenticated),
         )
     )
-    key = f"shop-panel:v2:{_digest(state, 20)}"
+    key = f"shop-panel:v3:{_digest(state, 20)}"
     html = _cache().get(key)
     if not isinstance(html, str):
         html = render_to_string(
