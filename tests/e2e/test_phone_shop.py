@@ -10,6 +10,10 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from orders.models import Offer, OrderWindow
+from tests.e2e.axe import WCAG, violations
+
+# WCAG 2.2 AA and axe's best practices (landmarks named once, one h1…).
+RULES = {"runOnly": {"type": "tag", "values": [*WCAG["runOnly"]["values"], "best-practice"]}}
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -63,3 +67,59 @@ def test_without_javascript_an_add_comes_back_to_its_product(  # type: ignore[no
     assert page.evaluate("window.scrollY") > far - 1000
     screenshot(page, "shop-nojs-back-to-product-phone-fr")
     context.close()
+
+
+def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", "coop-demo-2026")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def _overflow(page) -> int:  # type: ignore[no-untyped-def]
+    """How many pixels the page is wider than the phone's screen."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def test_the_customers_and_the_coordinators_pages_fit_a_phone(  # type: ignore[no-untyped-def]
+    browser, live_server, screenshot
+) -> None:
+    from orders.models import Order
+
+    cache.clear()
+    call_command("seed_demo", customers=20, orders=20, stdout=StringIO())
+    base = live_server.url
+    phone = {"locale": "fr-CA", "viewport": {"width": 390, "height": 844}, "is_mobile": True}
+    wide = {}
+    customer = browser.new_context(**phone)
+    page = customer.new_page()
+    _login(page, base, "client@demo.coop")
+    order = Order.objects.filter(customer__email="client@demo.coop").order_by("-pk").first()
+    paths = ["/shop/", "/basket/", "/checkout/", "/my/orders/", "/my/usual/", "/my/emails/"]
+    if order is not None:
+        paths.append(f"/my/orders/{order.pk}/")
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        page.goto(f"{base}{path}")
+        wide[path] = _overflow(page)
+        found[path] = [v["id"] for v in violations(page, RULES)]
+    customer.close()
+    coordinator = browser.new_context(**phone)
+    page = coordinator.new_page()
+    _login(page, base, "coordination@demo.coop")
+    window = OrderWindow.objects.filter(orders__isnull=False).order_by("-closes_at").first()
+    assert window is not None
+    for path in (
+        "/coordinator/",
+        f"/coordinator/windows/{window.pk}/",
+        f"/coordinator/windows/{window.pk}/announcements/",
+    ):
+        page.goto(f"{base}{path}")
+        wide[path] = _overflow(page)
+        found[path] = [v["id"] for v in violations(page, RULES)]
+        if wide[path] > 0:
+            screenshot(page, "too-wide-" + path.strip("/").replace("/", "-"))
+    coordinator.close()
+    assert {path: px for path, px in wide.items() if px > 0} == {}
+    assert {path: ids for path, ids in found.items() if ids} == {}  # axe-core, current
