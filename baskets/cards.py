@@ -85,9 +85,10 @@ def _card_key(offer: Any, *, quantity: int, language: str, signed_in: bool) -> s
             product.tax_class,
             farm.name,
             farm.slug,
+            getattr(product, "thumbnail_url", ""),
         )
     )
-    return f"shop-card:v3:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
+    return f"shop-card:v4:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
 
 
 def _card(offer: Any, *, user: Any, quantities: dict[int, int]) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -53,6 +54,7 @@ class ShopProduct:
     updated_at: object
     farm_id: int
     farm: ShopFarm
+    thumbnail_url: str = ""  # the 400 px WebP made at upload; empty: none
 
 
 @dataclass(slots=True)
@@ -75,7 +77,7 @@ OFFER_COLUMNS = (
     "pk", "quantity", "remaining", "price", "product__name", "product__category",
     "product__description", "product__unit", "product__package_size",
     "product__tax_class", "product__updated_at", "product__farm_id",
-    "product__farm__name", "product__farm__slug",
+    "product__farm__name", "product__farm__slug", "product__thumbnail",
 )  # fmt: skip
 FARM_COLUMN = OFFER_COLUMNS.index("product__farm_id")
 FARM_SLUG_COLUMN = OFFER_COLUMNS.index("product__farm__slug")
@@ -109,7 +111,7 @@ def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
     farms: dict[int, ShopFarm] = {}
     offers = []
     for (pk, quantity, remaining, price, name, category, description, unit, package,
-         tax_class, updated_at, farm_id, farm_name, farm_slug) in rows:  # fmt: skip
+         tax_class, updated_at, farm_id, farm_name, farm_slug, thumbnail) in rows:  # fmt: skip
         farm = farms.get(farm_id)
         if farm is None:
             farm = farms[farm_id] = ShopFarm(pk=farm_id, name=farm_name, slug=farm_slug)
@@ -117,6 +119,7 @@ def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
         product = ShopProduct(
             name=name, category=category, description=description, unit_label=label,
             tax_class=tax_class, updated_at=updated_at, farm_id=farm_id, farm=farm,
+            thumbnail_url=default_storage.url(thumbnail) if thumbnail else "",
         )  # fmt: skip
         offers.append(
             ShopOffer(

@@ -267,6 +267,11 @@ class Product(models.Model):
         return f"{self.name} ({self.unit_label})"
 
     @property
+    def thumbnail_url(self) -> str:
+        """The shop row's picture (the 400 px WebP made at upload), or empty."""
+        return self.thumbnail.url if self.thumbnail else ""
+
+    @property
     def unit_label(self) -> str:
         if self.unit == Unit.PACKAGE and self.package_size:
             return self.package_size

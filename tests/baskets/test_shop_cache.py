@@ -37,7 +37,8 @@ def cached_lists() -> list[str]:
 
 
 def card(page: str, offer: Offer) -> str:
-    found = re.search(rf'<li class="offer-card[^"]*" id="offer-{offer.pk}".*?</li>', page, re.S)
+    pattern = rf'<li class="offer-card[^"]*"[^>]* id="offer-{offer.pk}".*?</li>'
+    found = re.search(pattern, page, re.S)
     assert found, f"no card for offer {offer.pk}"
     return found.group(0)
 
@@ -47,9 +48,9 @@ def test_the_list_is_served_from_the_cache_and_redrawn_when_stock_or_price_chang
 ) -> None:
     offer = factories.offer(quantity=20)
     client.force_login(factories.user())
-    assert "20 disponibles" in card(shop(client), offer)
+    assert 'data-remaining="20"' in card(shop(client), offer)
     assert len(cached_lists()) == 1
-    assert "20 disponibles" in card(shop(client), offer)  # from the cache
+    assert 'data-remaining="20"' in card(shop(client), offer)  # from the cache
     Offer.objects.filter(pk=offer.pk).update(remaining=4)  # no save(), no signal
     assert "plus que 4" in card(shop(client), offer)
     Offer.objects.filter(pk=offer.pk).update(price=Decimal("7.25"))
@@ -96,7 +97,7 @@ def test_another_customers_basket_never_shows(client) -> None:
     client.force_login(alice)
     page = shop(client)
     assert f'id="qty-shop-{offer.pk}" name="quantity" value="3"' in page
-    assert "12 disponibles" in card(page, offer)
+    assert 'data-remaining="12"' in card(page, offer)
     # Nothing cached for the list holds a basket: the cards in it are drawn as not in one.
     assert not any("in-basket" in cache.get(k.split(":", 2)[2]).html for k in cached_lists())
 
@@ -127,13 +128,13 @@ def test_the_basket_panel_follows_the_basket(client) -> None:
 def test_each_language_has_its_own_list(client) -> None:
     offer = factories.offer(quantity=20)
     client.force_login(factories.user())
-    assert "20 disponibles" in card(shop(client), offer)
+    assert ">Ajouter</button>" in card(shop(client), offer)
     client.cookies["coop_language"] = "en"
     page = shop(client)
-    assert "20 available" in card(page, offer)
+    assert ">Add</button>" in card(page, offer)
     assert "Mon panier" not in page
     client.cookies["coop_language"] = "fr-ca"
-    assert "20 disponibles" in card(shop(client), offer)
+    assert ">Ajouter</button>" in card(shop(client), offer)
 
 
 def test_each_customer_gets_their_own_token_in_cached_html(client) -> None:

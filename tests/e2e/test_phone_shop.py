@@ -123,3 +123,52 @@ def test_the_customers_and_the_coordinators_pages_fit_a_phone(  # type: ignore[n
     coordinator.close()
     assert {path: px for path, px in wide.items() if px > 0} == {}
     assert {path: ids for path, ids in found.items() if ids} == {}  # axe-core, current
+
+
+def test_ten_products_to_a_phone_screen_with_lazy_photos(  # type: ignore[no-untyped-def]
+    browser, live_server, screenshot, settings, tmp_path
+) -> None:
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    cache.clear()
+    call_command("seed_demo", customers=5, orders=5, stdout=StringIO())
+    window = (
+        OrderWindow.objects.filter(status=OrderWindow.Status.OPEN).order_by("closes_at").first()
+    )
+    assert window is not None
+    pictured = Offer.objects.filter(window=window).select_related("product").order_by("pk")[:3]
+    for offer in pictured:
+        out = io.BytesIO()
+        Image.new("RGB", (400, 400), (120, 160, 90)).save(out, "WEBP")
+        offer.product.thumbnail.save(f"p{offer.pk}.webp", ContentFile(out.getvalue()))
+    cache.clear()
+    context = browser.new_context(
+        locale="fr-CA", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    page = context.new_page()
+    _login(page, live_server.url, "client@demo.coop")
+    page.goto(f"{live_server.url}/shop/")
+    page.locator(".offer-card").first.evaluate("card => card.scrollIntoView({block: 'start'})")
+    # Whole rows between the top of the screen and the basket bar fixed at its foot.
+    on_screen = page.evaluate(
+        """() => {
+            const bar = document.getElementById('basket-bar');
+            const foot = bar ? bar.getBoundingClientRect().top : window.innerHeight;
+            return [...document.querySelectorAll('.offer-card')].filter(c => {
+                const r = c.getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= foot; }).length; }"""
+    )
+    assert on_screen >= 10, on_screen
+    images = page.locator("img.offer-thumb")
+    assert images.count() == 3
+    for i in range(images.count()):
+        image = images.nth(i)
+        assert image.get_attribute("loading") == "lazy"
+        assert (image.get_attribute("width"), image.get_attribute("height")) == ("48", "48")
+    assert page.locator(".offer-thumb-none").count() > 10  # the others keep their layout
+    screenshot(page, "shop-rows-phone-fr")
+    context.close()
