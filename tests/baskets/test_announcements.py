@@ -3,30 +3,22 @@ point's, previewed with a count, sent by a task, each copy once; only to those w
 announcements, with an unsubscribe link and header."""
 
 import re
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import consent
 from baskets import announcements, tasks
 from baskets.models import Announcement, AnnouncementDelivery
 from orders.models import Order
 from tests import factories
+from tests.workers import at_once
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -265,22 +257,8 @@ def test_two_workers_at_once_send_each_copy_once() -> None:
         author_id=factories.coordinator().pk, now=timezone.now(),
     )  # fmt: skip
     mail.outbox.clear()
-    counts: list[int] = []
-    start = threading.Barrier(2)
-
-    def worker() -> None:
-        start.wait()
-        try:
-            counts.append(
-                announcements.deliveries_send(announcement_id=sent.pk, now=timezone.now())
-            )
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    counts = at_once(
+        lambda: announcements.deliveries_send(announcement_id=sent.pk, now=timezone.now())
+    )
     assert sum(counts) == 20
     assert sorted(m.to[0] for m in mail.outbox) == sorted(f"c{n}@example.org" for n in range(20))

@@ -1,27 +1,19 @@
 """Cancelling asks first and is emailed; every order email links to the order; « Repeat
 my last basket » is offered only when there is one (issue #15, item 5)."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from orders import basket
 from orders.models import Order
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 go back, pickup day. Each once per customer per week, whatever the number of ticks or
 workers; only to those who want reminders, with an unsubscribe link and header."""
 
-import threading
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import consent
 from baskets import reminders, standing
@@ -18,12 +16,9 @@ from baskets.models import CustomerNotice, StandingWeek
 from orders import basket
 from orders.models import CoopSettings, Order
 from tests import factories
+from tests.workers import at_once
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def _to(address: str) -> list[str]:
@@ -177,20 +172,6 @@ def test_two_workers_at_once_send_each_reminder_once() -> None:
         )
     near = window.closes_at - timedelta(hours=1)
     mail.outbox.clear()
-    counts: list[int] = []
-    start = threading.Barrier(2)
-
-    def worker() -> None:
-        start.wait()
-        try:
-            counts.append(reminders.deadline_send(window, near))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    counts = at_once(lambda: reminders.deadline_send(window, near))
     assert sum(counts) == 20
     assert sorted(m.to[0] for m in mail.outbox) == sorted(f"c{n}@example.org" for n in range(20))

@@ -2,14 +2,13 @@
 week opens from what is on offer (never oversold, in a fair order), reviewed by email,
 confirmed at the co-op's time unless skipped; pause, resume, stop."""
 
-from collections.abc import Iterator
 from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail, signing
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from baskets import standing, standing_emails, tasks
 from baskets.models import StandingBasket, StandingLine, StandingWeek
@@ -18,14 +17,7 @@ from orders.errors import BasketError
 from orders.models import CoopSettings, Offer, Order, OrderWindow, PickupSlot
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

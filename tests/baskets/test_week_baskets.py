@@ -3,13 +3,12 @@ offers; a customer adds it in one tap, then changes it like any line; each item 
 its own stock, and a basket whose items run out says what is left."""
 
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from baskets import week_baskets
@@ -19,15 +18,7 @@ from orders.errors import BasketError
 from orders.models import Offer, Order
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(client, settings, tmp_path) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
