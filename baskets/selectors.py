@@ -216,7 +216,8 @@ class Basket:
         return self.order is not None and self.order.status == Order.Status.CONFIRMED
 
 
-def basket_of(*, customer_id: int | None, window: OrderWindow | None) -> Basket:
+def basket_of(*, customer_id: int | None, window: OrderWindow | int | None) -> Basket:
+    """The customer's basket for the window (a row or its id): two queries."""
     if customer_id is None or window is None:
         return Basket(order=None)
     order = (

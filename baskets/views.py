@@ -137,8 +137,9 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 @require_POST
 @login_required
 def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpResponse:
-    """Add, +, −, type a quantity or remove: one endpoint, for htmx and for plain forms."""
-    offer = get_object_or_404(Offer.objects.select_related("product__farm", "window"), pk=offer_id)
+    """Add, +, −, type a quantity or remove: one endpoint, for htmx and for plain forms.
+    A change that succeeds reads nothing before it (the service reads what it needs
+    under its locks): on PostgreSQL the commonest one is five queries in all."""
     form = LineForm(request.POST)
     now = timezone.now()
     error = ""
@@ -150,16 +151,20 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
         try:
             result = basket_service.basket_line_set(
                 customer_id=request.user.pk,
-                offer_id=offer.pk,
+                offer_id=offer_id,
                 now=now,
                 quantity=form.cleaned_data.get("quantity"),
                 delta=form.cleaned_data.get("delta"),
-                offer=offer,
             )
+        except Offer.DoesNotExist:
+            raise Http404 from None
         except basket_service.WindowClosed as refusal:
             error, status = refusal.message, 409
         except basket_service.BasketError as refusal:
             error, status = refusal.message, 422
+    offer: Offer | None = None
+    if result is None:  # refused: the offer was not read yet (and may not exist)
+        offer = get_object_or_404(Offer.objects.select_related("product__farm"), pk=offer_id)
     where = "shop" if request.POST.get("where") == "shop" else "basket"
     if not request.htmx:
         # Without JavaScript: back to the product acted on, its message beside it.
@@ -168,7 +173,7 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
             not request.POST.get("where") and back.startswith(reverse("baskets:basket"))
         )
         where = "basket" if on_basket_page else "shop"
-        anchor = f"#offer-{offer.pk}" if where == "shop" else f"#line-{offer.pk}"
+        anchor = f"#offer-{offer_id}" if where == "shop" else f"#line-{offer_id}"
         if error:
             return render(
                 request,
@@ -178,22 +183,23 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
             )
         if result and result.message:
             if where == "shop":
-                request.session[LINE_NOTE] = {"offer": offer.pk, "text": result.message}
+                request.session[LINE_NOTE] = {"offer": offer_id, "text": result.message}
             else:
                 messages.warning(request, result.message)
         return redirect(back + anchor)
-    basket = selectors.basket_of(customer_id=request.user.pk, window=offer.window)
-    in_basket = next((line.offer for line in basket.lines if line.offer.pk == offer.pk), None)
+    window_id = result.window_id if result else offer.window_id  # type: ignore[union-attr]
+    basket = selectors.basket_of(customer_id=request.user.pk, window=window_id)
+    # The card: from the basket's line, read just now, after the change; else read.
+    in_basket = next((line.offer for line in basket.lines if line.offer_id == offer_id), None)
     if in_basket is not None:
-        offer.remaining = in_basket.remaining  # read just now, after the change
-    else:
-        offer.refresh_from_db(fields=["remaining"])
+        offer = in_basket
+    elif offer is None:
+        offer = get_object_or_404(Offer.objects.select_related("product__farm"), pk=offer_id)
     selectors.decorate_offers([offer])
     context = {
         "offer": offer,
         "quantities": basket.quantities,
         "basket": basket,
-        "window": offer.window,
         "line_message": error or (result.message if result else ""),
         "line_error": bool(error),
         "next_url": _safe_next(request, reverse("baskets:shop")),

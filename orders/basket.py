@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, F, Q, When
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -56,6 +56,8 @@ class LineResult:
     requested: int
     quantity: int
     message: str = ""  # set when the customer got fewer units than asked
+    order_id: int | None = None  # the order changed (basket_line_set)
+    window_id: int | None = None
 
     @property
     def short(self) -> bool:
@@ -119,7 +121,6 @@ def _give_back(offer_id: int, units: int) -> None:
     Offer.objects.filter(pk=offer_id).update(remaining=F("remaining") + units)
 
 
-@transaction.atomic
 def basket_line_set(
     *,
     customer_id: int,
@@ -137,7 +138,83 @@ def basket_line_set(
     as the caller read it (with its window and product), to save reading it again;
     stock and price are read under the locks whatever it holds.
     Raises Offer.DoesNotExist for an unknown offer, BasketError for a refusal.
+
+    On PostgreSQL, a change to an order that exists is one statement, the database
+    function `coop_basket_line_step` (orders/migrations/0018): the same locks, rules and
+    writes as `_line_set`, which does the rest (and everything on SQLite).
     """
+    if connection.vendor == "postgresql":
+        done = _line_step(
+            customer_id=customer_id, offer_id=offer_id, now=now, quantity=quantity, delta=delta
+        )
+        if done is not None:
+            return done
+    return _line_set(
+        customer_id=customer_id,
+        offer_id=offer_id,
+        now=now,
+        quantity=quantity,
+        delta=delta,
+        offer=offer,
+    )
+
+
+def _line_step(
+    *, customer_id: int, offer_id: int, now: datetime, quantity: int | None, delta: int | None
+) -> LineResult | None:
+    """`basket_line_set` in the database, in one statement; None when the function
+    leaves the case to `_line_set` (it has written nothing then)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r_outcome, r_order, r_window, r_current, r_requested, r_granted, r_product"
+            " FROM coop_basket_line_step(%s, %s, %s, %s, %s, %s)",
+            [customer_id, offer_id, quantity, delta, now, MAX_UNITS_PER_LINE],
+        )
+        outcome, order_id, window_id, current, requested, granted, product = cursor.fetchone()
+    if outcome == "no_offer":
+        raise Offer.DoesNotExist(f"offer {offer_id}")
+    if outcome == "closed":
+        raise WindowClosed
+    if outcome == "negative":
+        raise BasketError(_("The quantity cannot be negative."))
+    if outcome == "too_many":
+        raise BasketError(_("At most %(max)d units per product.") % {"max": MAX_UNITS_PER_LINE})
+    if outcome != "ok":
+        return None
+    return LineResult(
+        offer_id=offer_id,
+        requested=requested,
+        quantity=granted,
+        message=_short_message(product, current=current, requested=requested, granted=granted),
+        order_id=order_id,
+        window_id=window_id,
+    )
+
+
+def _short_message(product: str, *, current: int, requested: int, granted: int) -> str:
+    """What to say when the customer got fewer units than asked ("" otherwise)."""
+    if granted >= requested:
+        return ""
+    if granted == current:
+        return _("Sorry, %(product)s is sold out.") % {"product": product}
+    return ngettext(
+        "Only %(count)d unit of %(product)s was left: it is in your basket.",
+        "Only %(count)d units of %(product)s were left: they are in your basket.",
+        granted,
+    ) % {"count": granted, "product": product}
+
+
+@transaction.atomic
+def _line_set(
+    *,
+    customer_id: int,
+    offer_id: int,
+    now: datetime,
+    quantity: int | None = None,
+    delta: int | None = None,
+    offer: Offer | None = None,
+) -> LineResult:
+    """`basket_line_set` with the ORM, for every case."""
     if offer is None or offer.pk != offer_id:  # the caller may pass the row it read
         offer = Offer.objects.select_related("window", "product").get(pk=offer_id)
     _check_open(offer.window, now)
@@ -180,19 +257,16 @@ def basket_line_set(
             "status", "confirmed_at", "last_activity_at", "update_email_due", "updated_at",
         ]
     )  # fmt: skip
-    message = ""
-    if granted < quantity:
-        message = (
-            _("Sorry, %(product)s is sold out.") % {"product": offer.product.name}
-            if granted == current
-            else ngettext(
-                "Only %(count)d unit of %(product)s was left: it is in your basket.",
-                "Only %(count)d units of %(product)s were left: they are in your basket.",
-                granted,
-            )
-            % {"count": granted, "product": offer.product.name}
-        )
-    return LineResult(offer_id=offer.pk, requested=quantity, quantity=granted, message=message)
+    return LineResult(
+        offer_id=offer.pk,
+        requested=quantity,
+        quantity=granted,
+        message=_short_message(
+            offer.product.name, current=current, requested=quantity, granted=granted
+        ),
+        order_id=order.pk,
+        window_id=offer.window_id,
+    )
 
 
 @transaction.atomic
