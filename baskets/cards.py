@@ -5,8 +5,9 @@ them are the same for every customer; rendering them is most of the page's cost.
   basket) is kept per window, language, signed in or not, and page address, with the
   version it was drawn from: a digest of every value it shows (each offer's row of
   stock, price, product and farm, the farms' certifications, the window's dates). The
-  rows are read on every request, so the next render after any change draws the list
-  again; only the latest version is kept per address. Searches (q) are not kept whole.
+  rows are read again at most every SHOP_LIST_SECONDS (2 s) per process, so the list
+  is drawn again within that time after any change; only the latest version is kept
+  per address. Searches (q) are not kept whole.
 - The customer's own cards (offers in their basket) are put in over the cached ones.
 - Each card is cached under a key holding all it shows (a card in a basket shows its
   quantity, nothing else of the customer: it is the same for anyone with that
@@ -29,11 +30,12 @@ default alias that holds the login rate limits, so no page can push a counter ou
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -43,7 +45,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from farms.models import Category
-from orders.models import OrderLine, OrderWindow
+from orders.models import OrderWindow
 
 from . import selectors
 
@@ -88,7 +90,7 @@ def _card_key(offer: Any, *, quantity: int, language: str, signed_in: bool) -> s
             getattr(product, "thumbnail_url", ""),
         )
     )
-    return f"shop-card:v4:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
+    return f"shop-card:v5:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
 
 
 def _card(offer: Any, *, user: Any, quantities: dict[int, int]) -> str:
@@ -173,41 +175,89 @@ def _draw(
     return OffersList(version=version, html="".join(out), spans=spans)
 
 
+@dataclass(slots=True)
+class ListData:
+    """The digest of the window's offer rows and their farms' certifications, and the
+    rows if they were read for it."""
+
+    version: str
+    rows: list[selectors.OfferRow] | None
+    certifications: dict[int, list[tuple[str, str]]]
+
+
+def list_data(window: OrderWindow) -> ListData:
+    """The window's list version. It is kept SHOP_LIST_SECONDS in this process: within
+    that time, what other customers took or a farmer changed may not show yet on the
+    cards (what this customer has in their basket always does, and every change is
+    checked against the stock under its locks)."""
+    seconds = settings.SHOP_LIST_SECONDS
+    key = f"shop-data:v1:{window.pk}"
+    if seconds:
+        version = _cache().get(key)
+        if isinstance(version, str):
+            return ListData(version, None, {})
+    rows, certifications = selectors.window_rows_and_certifications(window=window)
+    version = _digest(repr((rows, sorted(certifications.items()))))
+    if seconds:
+        _cache().set(key, version, seconds)
+    return ListData(version, rows, certifications)
+
+
+def kept(key: str, make: Any) -> Any:
+    """`make()`, kept in the pages cache under `key` (a key that names every value the
+    result depends on). None is kept too."""
+    found = _cache().get(key, _MISSING)
+    if found is _MISSING:
+        found = make()
+        _cache().set(key, found, TIMEOUT)
+    return found
+
+
+_MISSING = object()
+
+
+def briefly(key: str, make: Any) -> Any:
+    """`make()`, kept SHOP_LIST_SECONDS in this process (as the list's version): for
+    what every shop page shows alike and the database checks again at every write (the
+    open window, the baskets of the week)."""
+    seconds = settings.SHOP_LIST_SECONDS
+    if not seconds:
+        return make()
+    found = _cache().get(key, _MISSING)
+    if found is _MISSING:
+        found = make()
+        _cache().set(key, found, seconds)
+    return found
+
+
 def offers_list(
     *,
     request: HttpRequest,
     window: OrderWindow,
     filters: selectors.ShopFilters,
-    rows: list[selectors.OfferRow],
-    certifications: dict[int, list[tuple[str, str]]],
-    lines: Iterable[OrderLine],
+    data: ListData,
+    own: dict[int, str],
     next_url: str,
 ) -> SafeString:
     """The offers part of the shop page for this customer: the list from the cache when
-    its version is current (else drawn again), the customer's own cards put in over it."""
+    its version is current (else drawn again), the customer's own cards put in over it.
+    The rows are read when the version is checked (at most every SHOP_LIST_SECONDS)
+    or the list drawn, not for every page."""
     user = request.user
     signed_in = bool(user.is_authenticated)
     language = get_language() or ""
+    rows, certifications = data.rows, data.certifications
     version = _digest(
-        repr(
-            (
-                rows,
-                sorted(certifications.items()),
-                window.closes_at,
-                window.pickup_date,
-                filters,
-                language,
-                signed_in,
-            )
-        )
+        repr((data.version, window.closes_at, window.pickup_date, filters, language, signed_in))
     )
-    cacheable = _known_filters(filters, rows=rows, certifications=certifications)
     key = (
-        f"shop-offers:v2:{window.pk}:{language}:{int(signed_in)}:"
+        f"shop-offers:v3:{window.pk}:{language}:{int(signed_in)}:"
         f"{_digest(repr((filters.farm, filters.category, filters.certification)), 8)}"
     )
-    drawn = _cache().get(key) if cacheable else None
+    drawn = None if filters.q else _cache().get(key)  # a search is never kept
     if not isinstance(drawn, OffersList) or drawn.version != version:
+        if rows is None:
+            rows, certifications = selectors.window_rows_and_certifications(window=window)
         drawn = _draw(
             user=user,
             window=window,
@@ -216,26 +266,16 @@ def offers_list(
             certifications=certifications,
             version=version,
         )
-        if cacheable:
+        if _known_filters(filters, rows=rows, certifications=certifications):
             _cache().set(key, drawn, TIMEOUT)
     # The customer's own cards, with their quantities, in the order of the page.
-    mine = sorted(
-        ((drawn.spans[line.offer_id], line) for line in lines if line.offer_id in drawn.spans),
-        key=lambda item: item[0],
-    )
+    mine = sorted((drawn.spans[pk], pk) for pk in own if pk in drawn.spans)
     html = drawn.html
     if mine:
-        offers = [line.offer for _span, line in mine]
-        selectors.decorate_offers(offers)
-        cards = _cards(
-            user=user,
-            offers=offers,
-            quantities={line.offer_id: line.quantity for _span, line in mine},
-        )
         out = []
         position = 0
-        for (start, end), line in mine:
-            out += [html[position:start], cards[line.offer_id]]
+        for (start, end), pk in mine:
+            out += [html[position:start], own[pk]]
             position = end
         out.append(html[position:])
         html = "".join(out)
@@ -265,16 +305,62 @@ def _values(instance: Any) -> tuple[Any, ...]:
     return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
 
 
-def basket_panel(
-    *,
-    request: HttpRequest,
-    basket: selectors.Basket,
-    next_url: str,
-    where: str,
-    window: Any = None,
-) -> SafeString:
-    """The basket panel of a full page, cached under a digest of every stored value of
-    the order, its lines, their offers, products and farms (the order's own fields
+@dataclass(frozen=True, slots=True)
+class BasketParts:
+    """What the shop page shows of one customer's basket, drawn with placeholders:
+    their own cards (offer id → HTML), the basket panel and the basket bar."""
+
+    cards: dict[int, str]
+    panel: str
+    bar: str
+
+    def finished(self, *, request: HttpRequest, next_url: str) -> tuple[SafeString, SafeString]:
+        """The panel and the bar, ready for the page."""
+        return (
+            _finish(self.panel, request=request, next_url=next_url),
+            _finish(self.bar, request=request, next_url=next_url),
+        )
+
+
+def basket_parts(
+    *, request: HttpRequest, window: OrderWindow, where: str
+) -> tuple[BasketParts, selectors.Basket | None]:
+    """The customer's basket as the shop shows it, and the basket itself when it had to
+    be read (None when the parts came from the cache).
+
+    One query reads every stored value of the order, its lines, their offers, products
+    and farms (`selectors.basket_state`); the parts drawn from them are kept under a
+    digest of those values, so any change (theirs, a farmer's price, another
+    customer's take of the same offer) is a new key. A basket with no lines, or one
+    with a note of released units to show, is read and drawn each time."""
+    user = request.user
+    state = (
+        selectors.basket_state(customer_id=user.pk, window=window) if user.is_authenticated else []
+    )
+    key = ""
+    if state and not selectors.has_released_units(state):
+        key = f"shop-basket:v1:{_digest(repr((user.pk, state, where, get_language())), 20)}"
+        parts = _cache().get(key)
+        if isinstance(parts, BasketParts):
+            return parts, None
+    basket = selectors.basket_of(
+        customer_id=user.pk if user.is_authenticated else None, window=window
+    )
+    offers = [line.offer for line in basket.lines]
+    selectors.decorate_offers(offers)
+    parts = BasketParts(
+        cards=_cards(user=user, offers=offers, quantities=basket.quantities),
+        panel=_panel(request=request, basket=basket, where=where, window=window),
+        bar=render_to_string("baskets/partials/basket_bar.html", {"basket": basket, "user": user}),
+    )
+    if key:
+        _cache().set(key, parts, TIMEOUT)
+    return parts, basket
+
+
+def _panel(*, request: HttpRequest, basket: selectors.Basket, where: str, window: Any) -> str:
+    """The basket panel (placeholders kept), cached under a digest of every stored value
+    of the order, its lines, their offers, products and farms (the order's own fields
     name the customer: an entry serves only them), so any change is a new key."""
     user = request.user
     # Only an empty basket offers to repeat the last one, if there is one (one query).
@@ -301,7 +387,7 @@ def basket_panel(
             bool(user.is_authenticated),
         )
     )
-    key = f"shop-panel:v3:{_digest(state, 20)}"
+    key = f"shop-panel:v4:{_digest(state, 20)}"
     html = _cache().get(key)
     if not isinstance(html, str):
         html = render_to_string(
@@ -316,7 +402,7 @@ def basket_panel(
             },
         )
         _cache().set(key, html, TIMEOUT)
-    return _finish(html, request=request, next_url=next_url)
+    return html
 
 
 def note_on_card(html: str, *, offer_id: int, text: str) -> SafeString:

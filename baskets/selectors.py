@@ -1,7 +1,7 @@
 """Reads for the customer's pages, with a fixed number of queries whatever the data."""
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -11,6 +11,7 @@ from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from common.compiled import CompiledQuery
 from farms.models import Category, Farm, Product, Unit
 from orders import pricing
 from orders.models import Offer, Order, OrderLine, OrderWindow
@@ -102,6 +103,15 @@ def window_offer_rows(*, window: OrderWindow) -> list[OfferRow]:
         .order_by("product__category", "product__name", "product__farm__name")
         .values_list(*OFFER_COLUMNS)
     )
+
+
+def window_rows_and_certifications(
+    *, window: OrderWindow
+) -> tuple[list[OfferRow], dict[int, list[tuple[str, str]]]]:
+    """What the shop's list is drawn from: the offer rows and their farms'
+    certifications, in two queries."""
+    rows = window_offer_rows(window=window)
+    return rows, farm_certifications(farm_ids={row[FARM_COLUMN] for row in rows})
 
 
 def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
@@ -214,6 +224,46 @@ class Basket:
     @property
     def confirmed(self) -> bool:
         return self.order is not None and self.order.status == Order.Status.CONFIRMED
+
+
+def _columns(model: Any, prefix: str) -> list[str]:
+    return [f"{prefix}{f.attname}" for f in model._meta.concrete_fields]
+
+
+# Every stored value of a basket line, its order, offer, product and farm.
+BASKET_COLUMNS = (
+    *_columns(OrderLine, ""),
+    *_columns(Order, "order__"),
+    *_columns(Offer, "offer__"),
+    *_columns(Product, "offer__product__"),
+    *_columns(Farm, "offer__product__farm__"),
+)
+BASKET_RELEASED_COLUMN = BASKET_COLUMNS.index("order__released")
+
+
+_BASKET_STATE = CompiledQuery(
+    lambda customer, window: (
+        OrderLine.objects.filter(order__window_id=window, order__customer_id=customer)
+        .order_by("pk")
+        .values_list(*BASKET_COLUMNS)
+    ),
+    "customer",
+    "window",
+)
+
+
+def basket_state(*, customer_id: int, window: OrderWindow) -> Sequence[tuple[Any, ...]]:
+    """Every stored value of the customer's basket for the window, a row per line
+    (BASKET_COLUMNS, as the database driver gives them), in one query compiled once:
+    what the shop shows of a basket follows from them. An order without lines gives no
+    rows."""
+    return _BASKET_STATE.rows(customer=customer_id, window=window.pk)
+
+
+def has_released_units(state: Sequence[tuple[Any, ...]]) -> bool:
+    """Whether the order of these rows has released units to tell of (`Order.released`,
+    a JSON list, as text or decoded)."""
+    return any(row[BASKET_RELEASED_COLUMN] not in (None, "", "[]", []) for row in state)
 
 
 def basket_of(*, customer_id: int | None, window: OrderWindow | int | None) -> Basket:

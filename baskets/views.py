@@ -22,13 +22,21 @@ from farms.selectors import farm_directory
 from orders import basket as basket_service
 from orders import selectors as market
 from orders import services as market_services
-from orders.models import Offer, Order, PickupPoint, PointClosure
+from orders.models import Offer, Order, OrderWindow, PickupPoint, PointClosure
 from orders.slots import closed_point_ids, slots_for_week
 from payments import gateway
 from payments.ledger import payment_state
 
-from . import emails, payment_views, selectors, week_baskets
-from .cards import basket_panel, note_on_card, offers_list
+from . import emails, payment_views, selectors, usual, week_baskets
+from .cards import (
+    ListData,
+    basket_parts,
+    briefly,
+    kept,
+    list_data,
+    note_on_card,
+    offers_list,
+)
 from .forms import CheckoutForm, LineForm
 
 logger = logging.getLogger(__name__)
@@ -66,9 +74,11 @@ def _customer_id(request: HttpRequest) -> int | None:
 
 @require_safe
 def shop(request: HttpRequest) -> HttpResponse:
-    """The open window's offers by category, with filters and search, and the basket."""
+    """The open window's offers by category, with filters and search, and the basket.
+    What every customer sees alike is checked every SHOP_LIST_SECONDS (cards.briefly);
+    the customer's basket on every page."""
     now = timezone.now()
-    window = market.current_window(now=now)
+    window = briefly("shop-window:v1", lambda: market.current_window(now=now))
     filters = _filters(request)
     context: dict[str, object] = {"window": window, "filters": filters}
     if window is None:
@@ -81,27 +91,23 @@ def shop(request: HttpRequest) -> HttpResponse:
             else [],
         )
         return render(request, "baskets/shop_closed.html", context)
-    rows = selectors.window_offer_rows(window=window)
-    basket = selectors.basket_of(customer_id=_customer_id(request), window=window)
-    if basket.order and basket.order.released:
+    parts, basket = basket_parts(request=request, window=window, where="shop")
+    if basket and basket.order and basket.order.released:
         items = basket_service.basket_take_released_note(order=basket.order)
         messages.warning(
             request,
             _("Your basket was idle, so its units went back on sale: %(items)s.")
             % {"items": ", ".join(f"{i['quantity']} × {i['product']}" for i in items)},
         )
-    certifications = selectors.farm_certifications(
-        farm_ids={row[selectors.FARM_COLUMN] for row in rows}
-    )
     next_url = request.get_full_path()
     note = request.session.pop(LINE_NOTE, None) if hasattr(request, "session") else None
+    data = list_data(window)
     listed = offers_list(
         request=request,
         window=window,
         filters=filters,
-        rows=rows,
-        certifications=certifications,
-        lines=basket.lines,
+        data=data,
+        own=parts.cards,
         next_url=next_url,
     )
     if isinstance(note, dict) and isinstance(note.get("offer"), int):
@@ -110,16 +116,34 @@ def shop(request: HttpRequest) -> HttpResponse:
             listed = note_on_card(listed, offer_id=note["offer"], text=text)
         else:  # the product is not on this page (a filter): at the top, then
             messages.warning(request, text)
+    panel, bar = parts.finished(request=request, next_url=next_url)
     context.update(
-        basket=basket,
-        week_baskets=week_baskets.week_basket_cards(window=window),
+        week_baskets=briefly(
+            f"shop-week-baskets:v1:{window.pk}",
+            lambda: week_baskets.week_basket_cards(window=window),
+        ),
+        usual=_usual(customer_id=_customer_id(request), window=window, data=data),
         next_url=next_url,
         offers_list=listed,
-        basket_panel=basket_panel(
-            request=request, basket=basket, next_url=next_url, where="shop", window=window
-        ),
+        basket_panel=panel,
+        basket_bar=bar,
     )
     return render(request, "baskets/shop.html", context)
+
+
+def _usual(*, customer_id: int | None, window: OrderWindow, data: ListData) -> object:
+    """« Your usuals »: the products kept per customer while the week's list is the
+    same (the prices and « sold out » they show are the list's; earlier weeks do not
+    change while this one is open); their usual basket checked on every page."""
+    if customer_id is None:
+        return None
+    products = kept(
+        f"shop-usual:v1:{customer_id}:{window.pk}:{data.version}",
+        lambda: usual.bought_products(customer_id=customer_id, window=window),
+    )
+    if not products:
+        return None
+    return usual.Usuals(products=products, has_standing=usual.has_standing(customer_id=customer_id))
 
 
 LINE_NOTE = "baskets.line_note"  # the message of a change made without JavaScript

@@ -341,6 +341,10 @@ STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_CURRENCY = "cad"
 # The close captures card payments this many orders at a time (PostgreSQL only).
+# The shop's list of offers is checked against the database at most this often per
+# process (seconds): other customers' takes and farmers' edits may show that much
+# later; a customer's own basket and cards are always exact. 0 checks on every page.
+SHOP_LIST_SECONDS = float(os.environ.get("SHOP_LIST_SECONDS", "2"))
 COOP_CLOSE_STRIPE_THREADS = int(os.environ.get("COOP_CLOSE_STRIPE_THREADS", "8"))
 # Idempotency keys start with this: our ids repeat across databases (a staging copy,
 # a test run) that may share one Stripe account, the keys must not.

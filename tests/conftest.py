@@ -94,6 +94,13 @@ def statements_inline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _shop_list_checked_every_page(settings) -> None:  # type: ignore[no-untyped-def]
+    """Tests look at the shop right after a change: the list's version is checked on
+    every page (tests/baskets/test_shop_cache.py tests the production setting)."""
+    settings.SHOP_LIST_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_page_cache() -> None:
     """Each test starts with no cached cards or lists (the alias is process memory)."""
     from django.core.cache import caches

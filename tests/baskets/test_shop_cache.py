@@ -60,6 +60,29 @@ def test_the_list_is_served_from_the_cache_and_redrawn_when_stock_or_price_chang
     assert len(cached_lists()) == 1  # only the latest version is kept
 
 
+def test_with_the_production_setting_other_changes_show_within_the_list_time(
+    client, settings
+) -> None:
+    """SHOP_LIST_SECONDS (2 s in production): a change by someone else shows once the
+    list's version is checked again; the customer's own card and basket at once."""
+    settings.SHOP_LIST_SECONDS = 60
+    mine, other = factories.offer(quantity=20), None
+    other = factories.offer(window_=mine.window, quantity=20)
+    customer = factories.user()
+    client.force_login(customer)
+    assert 'data-remaining="20"' in card(shop(client), other)
+    Offer.objects.filter(pk=other.pk).update(remaining=3)  # another customer took 17
+    assert 'data-remaining="20"' in card(shop(client), other)  # not checked yet
+    basket.basket_line_set(
+        customer_id=customer.pk, offer_id=mine.pk, quantity=2, now=timezone.now()
+    )
+    page = shop(client)
+    assert 'value="2"' in card(page, mine)  # their own card: at once
+    assert 'data-remaining="18"' in card(page, mine)
+    cache.delete(f"shop-data:v1:{mine.window_id}")  # the time has passed
+    assert "plus que 3" in card(shop(client), other)
+
+
 def test_names_certifications_and_new_offers_show_at_once(client) -> None:
     offer = factories.offer(quantity=20)
     client.force_login(factories.user())

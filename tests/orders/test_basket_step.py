@@ -73,7 +73,7 @@ CASES = [
 @pytest.mark.parametrize(("start", "left", "confirmed", "change"), CASES)
 def test_the_function_does_what_the_orm_does(start, left, confirmed, change) -> None:
     window = factories.window()
-    outcomes = []
+    outcomes: list[tuple[Any, Any]] = []
     for path in (service.basket_line_set, service._line_set):
         customer = factories.user()
         offer = factories.offer(window_=window, quantity=50)
