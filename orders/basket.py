@@ -47,6 +47,7 @@ from .slots import slots_for_week
 logger = logging.getLogger(__name__)
 
 MAX_UNITS_PER_LINE = 999
+INT_MAX = 2**31 - 1  # PostgreSQL's integer
 EDITABLE = (Order.Status.BASKET, Order.Status.CONFIRMED)
 
 
@@ -164,6 +165,8 @@ def _line_step(
 ) -> LineResult | None:
     """`basket_line_set` in the database, in one statement; None when the function
     leaves the case to `_line_set` (it has written nothing then)."""
+    if not 0 < offer_id <= INT_MAX:  # no such row (and not a database integer)
+        raise Offer.DoesNotExist(f"offer {offer_id}")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT r_outcome, r_order, r_window, r_current, r_requested, r_granted, r_product"
