@@ -38,7 +38,9 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     def flags() -> tuple[bool, bool]:
         if not signed_in:
             return False, False
-        known = user.__dict__  # the cached properties, if the request asked already
+        # The cached properties, if the request asked already (or the backend filled
+        # them): on the user itself, not on the lazy object around it.
+        known = getattr(user, "_wrapped", user).__dict__
         if "is_coordinator" not in known or "is_farmer" not in known:
             found = _ROLES.rows(user=user.pk)
             group, membership = found[0] if found else (False, False)

@@ -133,6 +133,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # ModelBackend's sign-in; the user read with their roles (one query a page). The
+    # two below stay for sessions opened before, and allauth's own.
+    "accounts.backends.UserWithRolesBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -276,6 +279,7 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SESSION_ENGINE = "accounts.sessions"  # Django's database sessions, read by a compiled query
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -345,6 +349,9 @@ STRIPE_CURRENCY = "cad"
 # process (seconds): other customers' takes and farmers' edits may show that much
 # later; a customer's own basket and cards are always exact. 0 checks on every page.
 SHOP_LIST_SECONDS = float(os.environ.get("SHOP_LIST_SECONDS", "2"))
+# The hottest reads are prepared on each PostgreSQL connection (common/compiled.py);
+# 0 behind a pooler that shares server connections (PgBouncer in transaction mode).
+COOP_PREPARED_STATEMENTS = os.environ.get("COOP_PREPARED_STATEMENTS", "1") == "1"
 COOP_CLOSE_STRIPE_THREADS = int(os.environ.get("COOP_CLOSE_STRIPE_THREADS", "8"))
 # Idempotency keys start with this: our ids repeat across databases (a staging copy,
 # a test run) that may share one Stripe account, the keys must not.
