@@ -41,7 +41,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from farms.models import Category
@@ -59,12 +59,53 @@ def _cache():  # type: ignore[no-untyped-def]
     return caches["pages"]
 
 
-def _finish(html: str, *, request: HttpRequest, next_url: str) -> SafeString:
-    """Put this request's CSRF token and address in place of the placeholders: in a
-    form's hidden `next` (HTML-escaped) and in a link's `?next=` (URL-encoded)."""
-    html = html.replace(f'value="{NEXT_PLACEHOLDER}"', f'value="{escape(next_url)}"')
-    html = html.replace(f"next={NEXT_PLACEHOLDER}", f"next={escape(quote(next_url, safe=''))}")
-    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our template
+_MARK = "__coop_"  # how both placeholders begin
+_CSRF_REST = CSRF_PLACEHOLDER.removeprefix(_MARK)
+_NEXT_REST = NEXT_PLACEHOLDER.removeprefix(_MARK)
+# The slots in a list of pieces: the CSRF token, the address in an attribute, in a query.
+CSRF_SLOT, NEXT_SLOT, NEXT_QUERY_SLOT = 0, 1, 2
+Pieces = list[bytes | int]
+
+
+def split(html: str) -> Pieces:
+    """Cached HTML as UTF-8 pieces: literal bytes, and a slot number where a placeholder
+    was (the address in a link's `?next=` is URL-encoded, elsewhere HTML-escaped). A
+    page is then the join of its pieces with this request's values, in one pass."""
+    parts = html.split(_MARK)
+    texts = [parts[0]]
+    slots: list[int] = []
+    for part in parts[1:]:
+        if part.startswith(_CSRF_REST):
+            slots.append(CSRF_SLOT)
+            texts.append(part[len(_CSRF_REST) :])
+        elif part.startswith(_NEXT_REST):
+            slots.append(NEXT_QUERY_SLOT if texts[-1].endswith("next=") else NEXT_SLOT)
+            texts.append(part[len(_NEXT_REST) :])
+        else:  # not a placeholder: as it was
+            texts[-1] += _MARK + part
+    pieces: Pieces = [texts[0].encode()]
+    for slot, text in zip(slots, texts[1:], strict=True):
+        pieces += [slot, text.encode()]
+    return pieces
+
+
+def slot_values(request: HttpRequest, next_url: str) -> tuple[bytes, bytes, bytes]:
+    """This request's CSRF token (one masked token a request) and address, as the
+    slots take them."""
+    token = getattr(request, "_coop_csrf_token", None)
+    if token is None:
+        token = get_token(request)
+        request._coop_csrf_token = token  # type: ignore[attr-defined]
+    return (
+        token.encode(),
+        escape(next_url).encode(),
+        escape(quote(next_url, safe="")).encode(),
+    )
+
+
+def fill(pieces: Pieces, values: tuple[bytes, bytes, bytes]) -> bytes:
+    """The pieces joined, each slot given its value."""
+    return b"".join([values[p] if isinstance(p, int) else p for p in pieces])
 
 
 def _digest(text: str, size: int = 16) -> str:
@@ -131,10 +172,10 @@ def _cards(*, user: Any, offers: Sequence[Any], quantities: dict[int, int]) -> d
 
 @dataclass(frozen=True, slots=True)
 class OffersList:
-    """The drawn list: its HTML (placeholders kept) and where each card is in it."""
+    """The drawn list: its pieces (see `split`) and where each card is among them."""
 
     version: str
-    html: str
+    pieces: Pieces
     spans: dict[int, tuple[int, int]]
 
 
@@ -162,17 +203,16 @@ def _draw(
         },
     )
     # The marks split the text into [text, pk, text, pk, …, text]: put each card in.
-    pieces = _CARD_MARK.split(text)
-    out = [pieces[0]]
-    position = len(pieces[0])
+    marked = _CARD_MARK.split(text)
+    pieces = split(marked[0])
     spans: dict[int, tuple[int, int]] = {}
-    for index in range(1, len(pieces), 2):
-        pk = int(pieces[index])
-        card = cards[pk]
-        spans[pk] = (position, position + len(card))
-        out += [card, pieces[index + 1]]
-        position += len(card) + len(pieces[index + 1])
-    return OffersList(version=version, html="".join(out), spans=spans)
+    for index in range(1, len(marked), 2):
+        pk = int(marked[index])
+        card = split(cards[pk])
+        spans[pk] = (len(pieces), len(pieces) + len(card))
+        pieces += card
+        pieces += split(marked[index + 1])
+    return OffersList(version=version, pieces=pieces, spans=spans)
 
 
 @dataclass(slots=True)
@@ -236,11 +276,11 @@ def offers_list(
     window: OrderWindow,
     filters: selectors.ShopFilters,
     data: ListData,
-    own: dict[int, str],
-    next_url: str,
-) -> SafeString:
-    """The offers part of the shop page for this customer: the list from the cache when
-    its version is current (else drawn again), the customer's own cards put in over it.
+    own: dict[int, Pieces],
+) -> Pieces:
+    """The offers part of the shop page for this customer, in pieces (see `split`): the
+    list from the cache when its version is current (else drawn again), the customer's
+    own cards put in over it.
     The rows are read when the version is checked (at most every SHOP_LIST_SECONDS)
     or the list drawn, not for every page."""
     user = request.user
@@ -270,16 +310,16 @@ def offers_list(
             _cache().set(key, drawn, TIMEOUT)
     # The customer's own cards, with their quantities, in the order of the page.
     mine = sorted((drawn.spans[pk], pk) for pk in own if pk in drawn.spans)
-    html = drawn.html
-    if mine:
-        out = []
-        position = 0
-        for (start, end), pk in mine:
-            out += [html[position:start], own[pk]]
-            position = end
-        out.append(html[position:])
-        html = "".join(out)
-    return _finish(html, request=request, next_url=next_url)
+    if not mine:
+        return drawn.pieces
+    pieces: Pieces = []
+    position = 0
+    for (start, end), pk in mine:
+        pieces += drawn.pieces[position:start]
+        pieces += own[pk]
+        position = end
+    pieces += drawn.pieces[position:]
+    return pieces
 
 
 def _known_filters(
@@ -307,19 +347,12 @@ def _values(instance: Any) -> tuple[Any, ...]:
 
 @dataclass(frozen=True, slots=True)
 class BasketParts:
-    """What the shop page shows of one customer's basket, drawn with placeholders:
-    their own cards (offer id → HTML), the basket panel and the basket bar."""
+    """What the shop page shows of one customer's basket, in pieces (see `split`):
+    their own cards (by offer id), the basket panel and the basket bar."""
 
-    cards: dict[int, str]
-    panel: str
-    bar: str
-
-    def finished(self, *, request: HttpRequest, next_url: str) -> tuple[SafeString, SafeString]:
-        """The panel and the bar, ready for the page."""
-        return (
-            _finish(self.panel, request=request, next_url=next_url),
-            _finish(self.bar, request=request, next_url=next_url),
-        )
+    cards: dict[int, Pieces]
+    panel: Pieces
+    bar: Pieces
 
 
 def basket_parts(
@@ -335,11 +368,13 @@ def basket_parts(
     with a note of released units to show, is read and drawn each time."""
     user = request.user
     state = (
-        selectors.basket_state(customer_id=user.pk, window=window) if user.is_authenticated else []
+        selectors.basket_state(customer_id=user.pk, window=window)
+        if user.is_authenticated
+        else None
     )
     key = ""
-    if state and not selectors.has_released_units(state):
-        key = f"shop-basket:v1:{_digest(repr((user.pk, state, where, get_language())), 20)}"
+    if state and state.lines and not state.released:
+        key = f"shop-basket:v2:{user.pk}:{state.digest}:{where}:{get_language()}"
         parts = _cache().get(key)
         if isinstance(parts, BasketParts):
             return parts, None
@@ -348,10 +383,13 @@ def basket_parts(
     )
     offers = [line.offer for line in basket.lines]
     selectors.decorate_offers(offers)
+    cards = _cards(user=user, offers=offers, quantities=basket.quantities)
     parts = BasketParts(
-        cards=_cards(user=user, offers=offers, quantities=basket.quantities),
-        panel=_panel(request=request, basket=basket, where=where, window=window),
-        bar=render_to_string("baskets/partials/basket_bar.html", {"basket": basket, "user": user}),
+        cards={pk: split(html) for pk, html in cards.items()},
+        panel=split(_panel(request=request, basket=basket, where=where, window=window)),
+        bar=split(
+            render_to_string("baskets/partials/basket_bar.html", {"basket": basket, "user": user})
+        ),
     )
     if key:
         _cache().set(key, parts, TIMEOUT)
@@ -405,13 +443,13 @@ def _panel(*, request: HttpRequest, basket: selectors.Basket, where: str, window
     return html
 
 
-def note_on_card(html: str, *, offer_id: int, text: str) -> SafeString:
+def note_on_card(html: bytes, *, offer_id: int, text: str) -> bytes | None:
     """The list with a message inside one card, after its controls (a change made
-    without JavaScript comes back to its card with what happened). Cards come from the
-    cache: the message is put in the drawn HTML, at the end of that card."""
-    start = html.find(f'id="offer-{offer_id}"')
-    end = html.find("</li>", start) if start != -1 else -1
-    if end == -1:  # not on this page (filtered out): nowhere to put it
-        return SafeString(html)
-    note = format_html('<p class="line-message" role="alert">{}</p>', text)
-    return SafeString(html[:end] + note + html[end:])
+    without JavaScript comes back to its card with what happened); None when the card is
+    not on this page (a filter)."""
+    start = html.find(f'id="offer-{offer_id}"'.encode())
+    end = html.find(b"</li>", start) if start != -1 else -1
+    if end == -1:
+        return None
+    note = format_html('<p class="line-message" role="alert">{}</p>', text).encode()
+    return html[:end] + note + html[end:]

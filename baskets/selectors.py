@@ -1,12 +1,14 @@
 """Reads for the customer's pages, with a fixed number of queries whatever the data."""
 
+import hashlib
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -241,7 +243,7 @@ BASKET_COLUMNS = (
 BASKET_RELEASED_COLUMN = BASKET_COLUMNS.index("order__released")
 
 
-_BASKET_STATE = CompiledQuery(
+_BASKET_ROWS = CompiledQuery(
     lambda customer, window: (
         OrderLine.objects.filter(order__window_id=window, order__customer_id=customer)
         .order_by("pk")
@@ -249,21 +251,39 @@ _BASKET_STATE = CompiledQuery(
     ),
     "customer",
     "window",
+    # On PostgreSQL the rows stay in the database: their digest, count and note.
+    postgresql_around=(
+        "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), ''), count(*),"
+        " coalesce(bool_or(t.order__released::text <> '[]'), false) FROM ({sql}) t"
+    ),
 )
 
 
-def basket_state(*, customer_id: int, window: OrderWindow) -> Sequence[tuple[Any, ...]]:
-    """Every stored value of the customer's basket for the window, a row per line
-    (BASKET_COLUMNS, as the database driver gives them), in one query compiled once:
-    what the shop shows of a basket follows from them. An order without lines gives no
-    rows."""
-    return _BASKET_STATE.rows(customer=customer_id, window=window.pk)
+@dataclass(frozen=True, slots=True)
+class BasketState:
+    """A digest of every stored value of the customer's basket for the window (each
+    line, its order, offer, product and farm: BASKET_COLUMNS), what the shop shows of a
+    basket follows from them; the number of lines; and whether the order has released
+    units to tell of."""
+
+    digest: str
+    lines: int
+    released: bool
 
 
-def has_released_units(state: Sequence[tuple[Any, ...]]) -> bool:
-    """Whether the order of these rows has released units to tell of (`Order.released`,
-    a JSON list, as text or decoded)."""
-    return any(row[BASKET_RELEASED_COLUMN] not in (None, "", "[]", []) for row in state)
+def basket_state(*, customer_id: int, window: OrderWindow) -> BasketState:
+    """One query, compiled once (and prepared, on PostgreSQL, which digests the rows)."""
+    found = _BASKET_ROWS.rows(customer=customer_id, window=window.pk)
+    if connection.vendor == "postgresql":
+        digest, lines, released = found[0]
+        return BasketState(digest=digest, lines=lines, released=bool(released))
+    return BasketState(
+        digest=hashlib.md5(repr(found).encode(), usedforsecurity=False).hexdigest()
+        if found
+        else "",
+        lines=len(found),
+        released=any(row[BASKET_RELEASED_COLUMN] not in (None, "", "[]", []) for row in found),
+    )
 
 
 def basket_of(*, customer_id: int | None, window: OrderWindow | int | None) -> Basket:

@@ -82,15 +82,17 @@ def _overflow(page) -> int:  # type: ignore[no-untyped-def]
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
+@pytest.mark.parametrize("locale", ["fr-CA", "en-CA"])
 def test_the_customers_and_the_coordinators_pages_fit_a_phone(  # type: ignore[no-untyped-def]
-    browser, live_server, screenshot
+    browser, live_server, screenshot, locale
 ) -> None:
+    """In both languages: no page wider than the phone, no axe-core violation."""
     from orders.models import Order
 
     cache.clear()
     call_command("seed_demo", customers=20, orders=20, stdout=StringIO())
     base = live_server.url
-    phone = {"locale": "fr-CA", "viewport": {"width": 390, "height": 844}, "is_mobile": True}
+    phone = {"locale": locale, "viewport": {"width": 390, "height": 844}, "is_mobile": True}
     wide = {}
     customer = browser.new_context(**phone)
     page = customer.new_page()
@@ -102,6 +104,7 @@ def test_the_customers_and_the_coordinators_pages_fit_a_phone(  # type: ignore[n
     found: dict[str, list[str]] = {}
     for path in paths:
         page.goto(f"{base}{path}")
+        assert page.locator("html").get_attribute("lang") == locale[:2]
         wide[path] = _overflow(page)
         found[path] = [v["id"] for v in violations(page, RULES)]
     customer.close()
