@@ -27,3 +27,14 @@ def test_a_closed_week_still_counts_its_orders(client) -> None:  # type: ignore[
     assert row is not None
     cells = re.findall(r'<td class="num">(\d+)</td>', row.group(0))
     assert cells == [str(len(offers)), "4"]  # offers, orders (not multiplied by a join)
+
+
+def test_a_closed_weeks_progress_bar_is_full(client) -> None:  # type: ignore[no-untyped-def]
+    """« Fermée » at 0 % read as if nothing had happened (#19)."""
+    window, *_rest = build_week(2)
+    OrderWindow.objects.filter(pk=window.pk).update(closes_at=timezone.now())
+    assert closing.window_close(window_id=window.pk, now=timezone.now())
+    OrderWindow.objects.filter(pk=window.pk).update(close_progress=0)  # an older close
+    client.force_login(factories.coordinator())
+    page = client.get(reverse("pickup:coordinator_window", args=[window.pk])).text
+    assert '<progress id="close-bar" max="100" value="100">100 %</progress>' in page
