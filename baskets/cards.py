@@ -374,7 +374,7 @@ def basket_parts(
     )
     key = ""
     if state and state.lines and not state.released:
-        key = f"shop-basket:v2:{user.pk}:{state.digest}:{where}:{get_language()}"
+        key = f"shop-basket:v3:{user.pk}:{state.digest}:{where}:{get_language()}"
         parts = _cache().get(key)
         if isinstance(parts, BasketParts):
             return parts, None
@@ -425,7 +425,7 @@ def _panel(*, request: HttpRequest, basket: selectors.Basket, where: str, window
             bool(user.is_authenticated),
         )
     )
-    key = f"shop-panel:v4:{_digest(state, 20)}"
+    key = f"shop-panel:v5:{_digest(state, 20)}"
     html = _cache().get(key)
     if not isinstance(html, str):
         html = render_to_string(

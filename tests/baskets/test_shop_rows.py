@@ -2,6 +2,7 @@
 or L after its own price, in the row and in the basket's line; other units show none."""
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -77,3 +78,19 @@ def test_the_basket_line_shows_it_too(client, week) -> None:
     assert "$3.00 / 250 ml ($12.00/L)" in panel
     assert '<span class="offer-per-measure">$12.00/L</span>' in card(page, oil)  # her own card
     assert "$3.00 / 250 ml ($12.00/L)" in client.get(reverse("baskets:basket")).content.decode()
+
+
+def test_no_id_is_drawn_twice_on_the_shop_with_a_basket(client) -> None:  # type: ignore[no-untyped-def]
+    """The basket panel draws a row's controls again: its own ids, so each label names
+    its own field (#19: `qty-shop-504` was there twice)."""
+    offer = factories.offer(quantity=20)
+    customer = factories.user()
+    basket.basket_line_set(
+        customer_id=customer.pk, offer_id=offer.pk, quantity=2, now=timezone.now()
+    )
+    client.force_login(customer)
+    page = client.get(reverse("baskets:shop")).content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+    assert [name for name, count in ids.items() if count > 1] == []
+    assert f'for="qty-panel-shop-{offer.pk}"' in page
+    assert f'id="qty-panel-shop-{offer.pk}"' in page
