@@ -99,6 +99,17 @@ def _assert_stock_consistent(window: OrderWindow) -> None:
         )
 
 
+def _htmx_ready(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait until htmx has taken over the form of `selector`: a swap puts new forms in,
+    and Enter pressed before htmx processed one submits it without JavaScript (a whole
+    page, the message at the top: right, but not what this step checks)."""
+    page.wait_for_function(
+        "s => { const e = document.querySelector(s);"
+        " return !!(e && e.form && (e.form['htmx-internal-data'] || {}).initHash); }",
+        arg=selector,
+    )
+
+
 def test_a_usual_basket_is_saved_filled_reviewed_swapped_and_skipped(  # type: ignore[no-untyped-def]
     phones, live_server, screenshot
 ) -> None:
@@ -345,6 +356,7 @@ def test_the_basket_of_the_week_is_taken_in_one_tap_and_swapped(  # type: ignore
     panel.get_by_role("button", name="Retirer Poireaux").click()
     expect(panel.locator(".basket-line")).to_have_count(2)
     carrots = f"#qty-basket-{offers['Carottes'].pk}"
+    _htmx_ready(page, carrots)
     page.locator(carrots).fill("12")
     page.locator(carrots).press("Enter")
     expect(page.locator(carrots)).to_have_value("10")
@@ -353,6 +365,7 @@ def test_the_basket_of_the_week_is_taken_in_one_tap_and_swapped(  # type: ignore
     )
     assert Offer.objects.get(pk=offers["Carottes"].pk).remaining == 0
     _assert_stock_consistent(window)
+    _htmx_ready(page, carrots)
     page.locator(carrots).fill("3")
     page.locator(carrots).press("Enter")
     expect(panel).to_contain_text("Sous-total (4 articles)")  # 3 carrots, 1 garlic
