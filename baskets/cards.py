@@ -131,7 +131,7 @@ def _card_key(offer: Any, *, quantity: int, language: str, signed_in: bool) -> s
             getattr(product, "thumbnail_url", ""),
         )
     )
-    return f"shop-card:v5:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
+    return f"shop-card:v6:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
 
 
 def _card(offer: Any, *, user: Any, quantities: dict[int, int]) -> str:

@@ -198,8 +198,9 @@ def _short_message(product: str, *, current: int, requested: int, granted: int) 
     """What to say when the customer got fewer units than asked ("" otherwise)."""
     if granted >= requested:
         return ""
-    if granted == current:
+    if granted == 0:
         return _("Sorry, %(product)s is sold out.") % {"product": product}
+    # Fewer than asked, all that was left: theirs (also when they held them already).
     return ngettext(
         "Only %(count)d unit of %(product)s was left: it is in your basket.",
         "Only %(count)d units of %(product)s were left: they are in your basket.",

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import override
 
 from orders import basket as service
 from orders.models import CoopSettings, Offer, Order, OrderLine, PickupSlot
@@ -448,3 +449,24 @@ def test_checkout_offers_emails_in_the_language_being_read(client) -> None:  # t
     client.post(reverse("baskets:line_update", args=[offer.pk]), {"quantity": 1})
     page = client.get(reverse("baskets:checkout")).content.decode()
     assert re.search(r'<input type="radio" name="language" value="en"[^>]*checked', page)
+
+
+def test_asking_for_more_than_the_units_one_holds_says_they_are_theirs() -> None:
+    """At the stock limit, holding both units left and typing 10: not « sold out » (a
+    walk in the browser found it), but that the 2 left are in the basket."""
+    offer = factories.offer(quantity=2)
+    customer = factories.user()
+    now = timezone.now()
+    service.basket_line_set(customer_id=customer.pk, offer_id=offer.pk, quantity=2, now=now)
+    with override("en"):
+        result = service.basket_line_set(
+            customer_id=customer.pk, offer_id=offer.pk, quantity=10, now=now
+        )
+        nothing = service.basket_line_set(
+            customer_id=factories.user().pk, offer_id=offer.pk, delta=1, now=now
+        )
+    assert (result.quantity, result.message) == (
+        2,
+        f"Only 2 units of {offer.product.name} were left: they are in your basket.",
+    )
+    assert nothing.message == f"Sorry, {offer.product.name} is sold out."

@@ -175,3 +175,46 @@ def test_ten_products_to_a_phone_screen_with_lazy_photos(  # type: ignore[no-unt
     assert page.locator(".offer-thumb-none").count() > 10  # the others keep their layout
     screenshot(page, "shop-rows-phone-fr")
     context.close()
+
+
+# What of each row is hidden: a stock badge cut, a product's or a farm's name shown on
+# less than 6 em when longer (content-visibility: every row is drawn first).
+_CLIPPED = """() => {
+    document.querySelectorAll('.offer-card').forEach(c => c.style.contentVisibility = 'visible');
+    const out = [];
+    for (const card of document.querySelectorAll('.offer-card')) {
+        const info = card.querySelector('.offer-info').getBoundingClientRect();
+        const farm = card.querySelector('.offer-farm');
+        const name = card.querySelector('.offer-name');
+        const em = parseFloat(getComputedStyle(name).fontSize);
+        const least = w => Math.min(6 * em, w);
+        if (farm && farm.clientWidth < least(farm.scrollWidth)) out.push(card.id + ' farm');
+        for (const badge of card.querySelectorAll('.offer-meta .badge'))
+            if (badge.getBoundingClientRect().right > info.right + 1) out.push(card.id + ' badge');
+        if (name.clientWidth < least(name.scrollWidth)) out.push(card.id + ' name');
+    }
+    return out; }"""
+
+
+@pytest.mark.parametrize("locale", ["fr-CA", "en-CA"])
+def test_no_row_hides_its_farm_its_stock_or_its_name(  # type: ignore[no-untyped-def]
+    browser, live_server, screenshot, locale
+) -> None:
+    """Signed out (« Se connecter pour commander » in every row) and signed in, at
+    390 px: the farm tells apart two products of the same name, the stock hint is read."""
+    cache.clear()
+    call_command("seed_demo", customers=5, orders=5, stdout=StringIO())
+    context = browser.new_context(
+        locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    page = context.new_page()
+    found = {}
+    page.goto(f"{live_server.url}/shop/")
+    found["signed out"] = page.evaluate(_CLIPPED)
+    if found["signed out"]:
+        screenshot(page, f"clipped-signed-out-{locale}")
+    _login(page, live_server.url, "client@demo.coop")
+    page.goto(f"{live_server.url}/shop/")
+    found["signed in"] = page.evaluate(_CLIPPED)
+    context.close()
+    assert {who: rows[:10] for who, rows in found.items() if rows} == {}
