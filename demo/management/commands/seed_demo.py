@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from baskets import week_baskets
 from demo import catalogue as demo_data
 from demo import factories as f
 from demo.catalogue import FarmSpec, ProductTemplate
@@ -257,6 +258,7 @@ class Seeder:
         self._make_sure_a_demo_farm_sold(last, last_planned, last_offers)
         self._close(last, last_planned)
         self._take_orders(window=current, planned=current_planned)
+        self._week_basket(current, current_offers)
         # created_at is auto_now_add: backdate it to just before each confirmation.
         Order.objects.filter(window__in=(last, current)).update(
             created_at=F("confirmed_at") - timedelta(minutes=12)
@@ -273,6 +275,23 @@ class Seeder:
         )
         # Last week is paid and settled, so farmers find a statement to download.
         settle_demo_week(closed_window=last, now=self.now)
+
+    def _week_basket(self, window: OrderWindow, offers: list[Offer]) -> None:
+        """A published basket of the week: five vegetables with stock left, one each."""
+        vegetables = [o for o in offers if o.product.category == "vegetables" and o.remaining >= 5]
+        chosen = self.rng.sample(vegetables, min(5, len(vegetables)))
+        if not chosen:
+            return
+        week_baskets.week_basket_save(
+            window_id=window.pk,
+            data=week_baskets.WeekBasketData(
+                name="Panier découverte",
+                description="Cinq légumes de la semaine, choisis par la coordination.",
+                indicative_price=None,
+                is_published=True,
+                items=[(o.pk, 1) for o in sorted(chosen, key=lambda o: o.product.name)],
+            ),
+        )
 
     # --- Farms and catalogue -------------------------------------------------------------
 
