@@ -40,12 +40,13 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from farms.models import Category
-from orders.models import OrderWindow
+from orders.models import CoopSettings, OrderWindow
 
 from . import selectors
 
@@ -131,7 +132,7 @@ def _card_key(offer: Any, *, quantity: int, language: str, signed_in: bool) -> s
             getattr(product, "thumbnail_url", ""),
         )
     )
-    return f"shop-card:v6:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
+    return f"shop-card:v7:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
 
 
 def _card(offer: Any, *, user: Any, quantities: dict[int, int]) -> str:
@@ -291,7 +292,7 @@ def offers_list(
         repr((data.version, window.closes_at, window.pickup_date, filters, language, signed_in))
     )
     key = (
-        f"shop-offers:v3:{window.pk}:{language}:{int(signed_in)}:"
+        f"shop-offers:v4:{window.pk}:{language}:{int(signed_in)}:"
         f"{_digest(repr((filters.farm, filters.category, filters.certification)), 8)}"
     )
     drawn = None if filters.q else _cache().get(key)  # a search is never kept
@@ -353,6 +354,8 @@ class BasketParts:
     cards: dict[int, Pieces]
     panel: Pieces
     bar: Pieces
+    items: int = 0  # the units in the basket, for the header's « Basket (3) »
+    hold: selectors.Hold | None = None  # how long its units stay held
 
 
 def basket_parts(
@@ -372,9 +375,16 @@ def basket_parts(
         if user.is_authenticated
         else None
     )
+    # The hold time is read for a basket with lines only (else there is no hold).
+    minutes = hold_minutes() if state and state.lines else 0
+    now = timezone.now()
     key = ""
     if state and state.lines and not state.released:
-        key = f"shop-basket:v3:{user.pk}:{state.digest}:{where}:{get_language()}"
+        near = selectors.hold_near(last_activity=state.last_activity, minutes=minutes, now=now)
+        key = (
+            f"shop-basket:v4:{user.pk}:{state.digest}:{where}:{get_language()}"
+            f":{minutes}:{int(near)}"
+        )
         parts = _cache().get(key)
         if isinstance(parts, BasketParts):
             return parts, None
@@ -384,19 +394,51 @@ def basket_parts(
     offers = [line.offer for line in basket.lines]
     selectors.decorate_offers(offers)
     cards = _cards(user=user, offers=offers, quantities=basket.quantities)
+    hold = selectors.hold_of(basket=basket, minutes=minutes, now=now)
     parts = BasketParts(
         cards={pk: split(html) for pk, html in cards.items()},
-        panel=split(_panel(request=request, basket=basket, where=where, window=window)),
+        panel=split(
+            _panel(
+                request=request,
+                basket=basket,
+                where=where,
+                window=window,
+                hold=hold,
+            )
+        ),
         bar=split(
             render_to_string("baskets/partials/basket_bar.html", {"basket": basket, "user": user})
         ),
+        items=basket.totals.items,
+        hold=hold,
     )
     if key:
         _cache().set(key, parts, TIMEOUT)
     return parts, basket
 
 
-def _panel(*, request: HttpRequest, basket: selectors.Basket, where: str, window: Any) -> str:
+def hold_minutes() -> int:
+    """The co-op's hold time, kept as the open window is (`briefly`)."""
+    return int(briefly("coop-hold-minutes:v1", _hold_minutes_read))
+
+
+def _hold_minutes_read() -> int:
+    # Read only: the page creates no settings row (CoopSettings.load would).
+    found = CoopSettings.objects.filter(pk=1).values_list("basket_hold_minutes", flat=True)
+    first = found.first()
+    if first is None:
+        return int(CoopSettings._meta.get_field("basket_hold_minutes").get_default())
+    return int(first)
+
+
+def _panel(
+    *,
+    request: HttpRequest,
+    basket: selectors.Basket,
+    where: str,
+    window: Any,
+    hold: selectors.Hold | None,
+) -> str:
     """The basket panel (placeholders kept), cached under a digest of every stored value
     of the order, its lines, their offers, products and farms (the order's own fields
     name the customer: an entry serves only them), so any change is a new key."""
@@ -423,9 +465,10 @@ def _panel(*, request: HttpRequest, basket: selectors.Basket, where: str, window
             where,
             get_language(),
             bool(user.is_authenticated),
+            hold,
         )
     )
-    key = f"shop-panel:v5:{_digest(state, 20)}"
+    key = f"shop-panel:v6:{_digest(state, 20)}"
     html = _cache().get(key)
     if not isinstance(html, str):
         html = render_to_string(
@@ -437,6 +480,7 @@ def _panel(*, request: HttpRequest, basket: selectors.Basket, where: str, window
                 "where": where,
                 "can_repeat": can_repeat,
                 "csrf_token": CSRF_PLACEHOLDER,
+                "hold": hold,
             },
         )
         _cache().set(key, html, TIMEOUT)

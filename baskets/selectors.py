@@ -4,19 +4,23 @@ import hashlib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from common.compiled import CompiledQuery
 from farms.models import Category, Farm, Product, Unit
 from orders import pricing
 from orders.models import Offer, Order, OrderLine, OrderWindow
+from orders.selectors import LIVE
 
 from .models import StandingBasket, StandingLine, StandingWeek
 
@@ -254,9 +258,11 @@ _BASKET_ROWS = CompiledQuery(
     # On PostgreSQL the rows stay in the database: their digest, count and note.
     postgresql_around=(
         "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), ''), count(*),"
-        " coalesce(bool_or(t.order__released::text <> '[]'), false) FROM ({sql}) t"
+        " coalesce(bool_or(t.order__released::text <> '[]'), false),"
+        " max(t.order__last_activity_at) FROM ({sql}) t"
     ),
 )
+BASKET_ACTIVITY_COLUMN = BASKET_COLUMNS.index("order__last_activity_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,21 +275,85 @@ class BasketState:
     digest: str
     lines: int
     released: bool
+    last_activity: datetime | None = None
 
 
 def basket_state(*, customer_id: int, window: OrderWindow) -> BasketState:
     """One query, compiled once (and prepared, on PostgreSQL, which digests the rows)."""
     found = _BASKET_ROWS.rows(customer=customer_id, window=window.pk)
     if connection.vendor == "postgresql":
-        digest, lines, released = found[0]
-        return BasketState(digest=digest, lines=lines, released=bool(released))
+        digest, lines, released, last_activity = found[0]
+        return BasketState(
+            digest=digest, lines=lines, released=bool(released), last_activity=last_activity
+        )
     return BasketState(
         digest=hashlib.md5(repr(found).encode(), usedforsecurity=False).hexdigest()
         if found
         else "",
         lines=len(found),
         released=any(row[BASKET_RELEASED_COLUMN] not in (None, "", "[]", []) for row in found),
+        last_activity=_aware(found[0][BASKET_ACTIVITY_COLUMN]) if found else None,
     )
+
+
+def _aware(value: Any) -> datetime | None:
+    """A time read raw from SQLite (text, or naive, in UTC as Django stores it)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value if isinstance(value, datetime) else None
+
+
+# A customer back within the last minutes of their hold is offered to keep their units.
+HOLD_WARNING = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """How long the units of a basket never confirmed stay held for the customer: the
+    co-op's hold time after their last change (`orders.basket.basket_release_idle`)."""
+
+    minutes: int
+    ends_at: datetime
+    near: bool  # within HOLD_WARNING of its end, or past it (the release has not run)
+
+
+def hold_near(*, last_activity: datetime | None, minutes: int, now: datetime) -> bool:
+    return last_activity is not None and (
+        last_activity + timedelta(minutes=minutes) - now <= HOLD_WARNING
+    )
+
+
+def hold_of(*, basket: "Basket", minutes: int, now: datetime) -> Hold | None:
+    """The hold of a basket with lines, not confirmed, not filled for the customer (a
+    standing basket, held until it is due); None otherwise."""
+    order = basket.order
+    if order is None or not basket.lines or order.status != Order.Status.BASKET:
+        return None
+    if order.prepared_until is not None and order.prepared_until > now:
+        return None
+    return Hold(
+        minutes=minutes,
+        ends_at=order.last_activity_at + timedelta(minutes=minutes),
+        near=hold_near(last_activity=order.last_activity_at, minutes=minutes, now=now),
+    )
+
+
+def basket_items(*, customer_id: int, now: datetime) -> int:
+    """The units in the customer's basket for the window taking orders now, for the
+    header's « Basket (3) » on every page: one query."""
+    window = (
+        OrderWindow.objects.filter(status__in=LIVE, opens_at__lte=now, closes_at__gt=now)
+        .order_by("closes_at")
+        .values("pk")[:1]
+    )
+    found = OrderLine.objects.filter(
+        order__customer_id=customer_id,
+        order__window=window,
+        order__status__in=(Order.Status.BASKET, Order.Status.CONFIRMED),
+    ).aggregate(items=Sum(F("quantity") - F("shortage")))
+    return int(found["items"] or 0)
 
 
 def basket_of(*, customer_id: int | None, window: OrderWindow | int | None) -> Basket:

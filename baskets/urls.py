@@ -18,6 +18,7 @@ urlpatterns = [
     path("basket/", views.basket_page, name="basket"),
     path("basket/lines/<int:offer_id>/", views.line_update, name="line_update"),
     path("basket/repeat/", views.basket_repeat, name="repeat"),
+    path("basket/keep/", views.basket_keep, name="keep"),
     path("checkout/", views.checkout, name="checkout"),
     path("my/orders/", views.my_orders, name="my_orders"),
     path("my/orders/<int:order_id>/", views.order_detail, name="order"),

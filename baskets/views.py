@@ -3,6 +3,7 @@ JavaScript), checkout, order pages and history."""
 
 import logging
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -36,6 +38,7 @@ from .cards import (
     basket_parts,
     briefly,
     fill,
+    hold_minutes,
     kept,
     list_data,
     note_on_card,
@@ -126,6 +129,8 @@ def shop(request: HttpRequest) -> HttpResponse:
         ),
         usual=_usual(customer_id=_customer_id(request), window=window, data=data),
         next_url=next_url,
+        header_basket_items=parts.items,
+        hold=parts.hold,
         offers_list=_SLOT_MARKS["offers"],
         basket_panel=_SLOT_MARKS["panel"],
         basket_bar=_SLOT_MARKS["bar"],
@@ -242,6 +247,7 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
         "offer": offer,
         "quantities": basket.quantities,
         "basket": basket,
+        "hold": selectors.hold_of(basket=basket, minutes=hold_minutes(), now=now),
         "line_message": error or (result.message if result else ""),
         "line_error": bool(error),
         "next_url": _safe_next(request, reverse("baskets:shop")),
@@ -255,7 +261,8 @@ def line_update(request: AuthenticatedHttpRequest, offer_id: int) -> HttpRespons
 @require_safe
 def basket_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The basket on its own page: one tap away on a phone."""
-    window = market.current_window()
+    now = timezone.now()
+    window = market.current_window(now=now)
     basket = selectors.basket_of(customer_id=request.user.pk, window=window)
     return render(
         request,
@@ -263,11 +270,35 @@ def basket_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "window": window,
             "basket": basket,
+            "header_basket_items": basket.totals.items,
+            "hold": selectors.hold_of(basket=basket, minutes=hold_minutes(), now=now),
             "next_url": reverse("baskets:basket"),
             "can_repeat": not basket.lines
             and selectors.has_order_to_repeat(customer_id=request.user.pk, window=window),
         },
     )
+
+
+@require_POST
+@login_required
+def basket_keep(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """« Keep them 60 more minutes »: the basket's units held again for the whole hold
+    time, back to the page the customer was on (WCAG 2.2.1)."""
+    now = timezone.now()
+    window = market.current_window(now=now)
+    kept = window is not None and basket_service.basket_keep(
+        customer_id=request.user.pk, window_id=window.pk, now=now
+    )
+    if kept:
+        until = timezone.localtime(now + timedelta(minutes=hold_minutes()))
+        messages.success(
+            request,
+            _("Your products are held for you until %(time)s.")
+            % {"time": date_format(until, "TIME_FORMAT")},
+        )
+    else:
+        messages.warning(request, _("Your basket holds no products to keep."))
+    return redirect(_safe_next(request, reverse("baskets:basket")))
 
 
 @login_required

@@ -621,6 +621,29 @@ def basket_release_idle(*, now: datetime) -> int:
     return released
 
 
+def basket_keep(*, customer_id: int, window_id: int, now: datetime) -> bool:
+    """Hold the units of the customer's basket for the co-op's whole hold time again,
+    as a change would (the customer asked, in its last minutes). False when there is
+    nothing held to keep: no basket, no lines, confirmed, or already given back.
+    One UPDATE; the idle release re-checks `last_activity_at` under its lock."""
+    kept = (
+        Order.objects.filter(
+            customer_id=customer_id,
+            window_id=window_id,
+            window__status__in=(OrderWindow.Status.SCHEDULED, OrderWindow.Status.OPEN),
+            window__opens_at__lte=now,
+            window__closes_at__gt=now,
+            status=Order.Status.BASKET,
+            lines__isnull=False,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    return bool(
+        Order.objects.filter(pk__in=list(kept)).update(last_activity_at=now, updated_at=now)
+    )
+
+
 def basket_take_released_note(*, order: Order) -> list[dict[str, object]]:
     """What was released from this basket, once: the note is cleared as it is read."""
     if not order.released:

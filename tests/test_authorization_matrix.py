@@ -268,6 +268,8 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("baskets:line_update", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),  # one's own basket
     ("baskets:repeat", "GET"): every(405),
     ("baskets:repeat", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
+    ("baskets:keep", "GET"): every(405),
+    ("baskets:keep", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
     ("baskets:checkout", "GET"): (LOGIN, 200, 200, 302, 302, 302, 302),  # empty basket: to shop
     ("baskets:checkout", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
     ("baskets:my_orders", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
@@ -364,6 +366,7 @@ WRITERS: dict[str, frozenset[str]] = {
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
+    "baskets:keep": frozenset({"customer_a", "customer_b"}),  # each keeps their own basket
     "baskets:order_cancel": frozenset({"customer_a"}),
 }
 

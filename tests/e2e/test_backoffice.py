@@ -134,7 +134,7 @@ def test_the_coordinator_runs_the_week(
     page.goto(f"{base}/shop/")
     page.locator(".offer-card").get_by_role("button", name="Ajouter").first.click()
     expect(page.locator("#basket-panel .basket-line")).to_have_count(1)
-    page.locator("#basket-panel").get_by_role("link", name="Confirmer ma commande").click()
+    page.locator("#basket-panel").get_by_role("link", name="Confirmer ma commande").last.click()
     choice = page.locator(".checkout-form .choice").filter(has_text="Café du Quartier").first
     choice.locator("input[name=pickup_point]").check()
     expect(page.locator("main")).to_contain_text("Entrée par la ruelle.")

@@ -67,7 +67,7 @@ def test_customer_composes_confirms_and_changes(page, live_server, screenshot) -
     ]
 
     # 4. Confirm with a pickup point.
-    page.locator("#basket-panel").get_by_role("link", name="Confirmer ma commande").click()
+    page.locator("#basket-panel").get_by_role("link", name="Confirmer ma commande").last.click()
     page.locator("input[name=pickup_point]").first.check()
     slots = page.locator(".checkout-form > fieldset > .choice").first.locator(
         ".slots input:not([disabled])"

@@ -155,15 +155,20 @@ def test_ten_products_to_a_phone_screen_with_lazy_photos(  # type: ignore[no-unt
     page = context.new_page()
     _login(page, live_server.url, "client@demo.coop")
     page.goto(f"{live_server.url}/shop/")
-    page.locator(".offer-card").first.evaluate("card => card.scrollIntoView({block: 'start'})")
-    # Whole rows between the top of the screen and the basket bar fixed at its foot.
+    # The first row just under the sticky category bar; whole rows between that bar and
+    # the basket bar fixed at the foot of the screen.
     on_screen = page.evaluate(
         """() => {
+            const first = document.querySelector('.offer-card');
+            const top = document.querySelector('.category-bar');
+            window.scrollBy(0, first.getBoundingClientRect().top
+                - (top ? top.getBoundingClientRect().height : 0));
+            const head = top ? top.getBoundingClientRect().bottom : 0;
             const bar = document.getElementById('basket-bar');
             const foot = bar ? bar.getBoundingClientRect().top : window.innerHeight;
             return [...document.querySelectorAll('.offer-card')].filter(c => {
                 const r = c.getBoundingClientRect();
-                return r.top >= 0 && r.bottom <= foot; }).length; }"""
+                return r.top >= head - 1 && r.bottom <= foot; }).length; }"""
     )
     assert on_screen >= 10, on_screen
     images = page.locator("img.offer-thumb")
