@@ -62,6 +62,11 @@ class ShopProduct:
     farm_id: int
     farm: ShopFarm
     thumbnail_url: str = ""  # the 400 px WebP made at upload; empty: none
+    estimated_weight: Decimal | None = None  # kg a piece, for a product sold by weight
+
+    @property
+    def weighed(self) -> bool:
+        return self.estimated_weight is not None
 
 
 @dataclass(slots=True)
@@ -85,6 +90,7 @@ OFFER_COLUMNS = (
     "product__description", "product__unit", "product__package_size",
     "product__tax_class", "product__updated_at", "product__farm_id",
     "product__farm__name", "product__farm__slug", "product__thumbnail",
+    "product__estimated_weight",
 )  # fmt: skip
 FARM_COLUMN = OFFER_COLUMNS.index("product__farm_id")
 FARM_SLUG_COLUMN = OFFER_COLUMNS.index("product__farm__slug")
@@ -127,7 +133,7 @@ def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
     farms: dict[int, ShopFarm] = {}
     offers = []
     for (pk, quantity, remaining, price, name, category, description, unit, package,
-         tax_class, updated_at, farm_id, farm_name, farm_slug, thumbnail) in rows:  # fmt: skip
+         tax_class, updated_at, farm_id, farm_name, farm_slug, thumbnail, weight) in rows:  # fmt: skip
         farm = farms.get(farm_id)
         if farm is None:
             farm = farms[farm_id] = ShopFarm(pk=farm_id, name=farm_name, slug=farm_slug)
@@ -136,6 +142,7 @@ def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
             name=name, category=category, description=description, unit_label=label,
             tax_class=tax_class, updated_at=updated_at, farm_id=farm_id, farm=farm,
             thumbnail_url=default_storage.url(thumbnail) if thumbnail else "",
+            estimated_weight=weight,
         )  # fmt: skip
         offers.append(
             ShopOffer(
@@ -219,13 +226,16 @@ class Basket:
 
     @property
     def totals(self) -> pricing.Totals:
-        return pricing.totals(
-            (ln.unit_price, ln.quantity - ln.shortage, ln.tax_class) for ln in self.lines
-        )
+        return pricing.totals(ln.priced for ln in self.lines)
 
     @property
     def quantities(self) -> dict[int, int]:
         return {line.offer_id: line.quantity for line in self.lines}
+
+    @property
+    def estimated(self) -> bool:
+        """Some pieces sold by weight are not weighed yet: the totals are an estimate."""
+        return any(ln.weighed and ln.weight is None and ln.delivered for ln in self.lines)
 
     @property
     def confirmed(self) -> bool:
@@ -413,9 +423,7 @@ def orders_with_totals(*, customer_id: int) -> list[tuple[Order, pricing.Totals]
     return [
         (
             o,
-            pricing.totals(
-                (ln.unit_price, ln.quantity - ln.shortage, ln.tax_class) for ln in o.lines.all()
-            ),
+            pricing.totals(ln.priced for ln in o.lines.all()),
         )
         for o in orders
     ]

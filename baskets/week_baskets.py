@@ -179,7 +179,17 @@ def week_basket_cards(*, window: OrderWindow, published_only: bool = True) -> li
                     for i in items
                 ],
                 total=pricing.totals(
-                    (i.offer.price, i.quantity, i.offer.product.tax_class) for i in items
+                    (
+                        i.offer.price,
+                        i.quantity,
+                        i.offer.product.tax_class,
+                        pricing.kg(
+                            estimate=i.offer.product.estimated_weight,
+                            weight=None,
+                            delivered=i.quantity,
+                        ),
+                    )
+                    for i in items
                 ).total,
             )
         )

@@ -20,3 +20,12 @@ def format_money(value: Decimal | int | str | None) -> str:
     if (get_language() or "fr").startswith("fr"):
         return f"{sign}{digits}\u00a0$"
     return f"{sign}${digits}"
+
+
+def format_kg(value: Decimal | None) -> str:
+    """A weight in kg as the reader's language writes it, without trailing zeros:
+    « 2,2 », « 1,92 », « 3,675 » (to the gram)."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).quantize(Decimal("0.001")), "f").rstrip("0").rstrip(".")
+    return number_format(Decimal(text), decimal_pos=len(text.partition(".")[2]), use_l10n=True)

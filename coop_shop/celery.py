@@ -29,6 +29,7 @@ app.conf.update(
         "reminders": {"task": "baskets.tasks.reminders", "schedule": TICK},
         "retry-refunds": {"task": "orders.tasks.retry_refunds", "schedule": 15 * 60},
         "recheck-payments": {"task": "payments.tasks.recheck_payments", "schedule": 15 * 60},
+        "collect-unweighed": {"task": "pickup.tasks.collect_unweighed", "schedule": 15 * 60},
     },
 )
 app.autodiscover_tasks()

@@ -42,6 +42,7 @@ class ProductTemplate:
     package_size: str = ""
     tax_class: str = TaxClass.ZERO_RATED
     description: str = ""
+    estimated_weight: Decimal | None = None  # sold by the piece, priced by weight
 
 
 VEG = Category.VEGETABLES
@@ -72,6 +73,7 @@ def item(
     *,
     taxable: bool = False,
     text: str = "",
+    weight: str = "",
 ) -> ProductTemplate:
     return ProductTemplate(
         name=name,
@@ -82,6 +84,7 @@ def item(
         package_size=size,
         tax_class=TaxClass.TAXABLE if taxable else TaxClass.ZERO_RATED,
         description=text,
+        estimated_weight=Decimal(weight) if weight else None,
     )
 
 
@@ -279,8 +282,8 @@ OEUFS: tuple[ProductTemplate, ...] = (
 
 VOLAILLE: tuple[ProductTemplate, ...] = (
     item(
-        "Poulet entier de grain", MEAT, KG, "12.00", 20,
-        text="Entre 2 et 2,5 kg ; le prix final suit le poids.",
+        "Poulet entier de grain", MEAT, KG, "12.00", 20, weight="2.2",
+        text="Environ 2,2 kg ; vous payez son poids réel, pesé après la commande.",
     ),
     item("Poitrines de poulet désossées", MEAT, KG, "24.00", 15),
     item("Cuisses de poulet", MEAT, KG, "11.00", 15),

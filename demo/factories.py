@@ -277,6 +277,7 @@ class OrderLineFactory(DjangoModelFactory[OrderLine]):
     quantity = 1
     unit_price = factory.SelfAttribute("offer.price")
     tax_class = factory.SelfAttribute("offer.product.tax_class")
+    unit_weight_estimate = factory.SelfAttribute("offer.product.estimated_weight")
 
 
 class PaymentFactory(DjangoModelFactory[Payment]):
@@ -351,6 +352,7 @@ def order_line(order: Order, offer: Offer, quantity: int, *, shortage: int = 0) 
         unit_price=offer.price,
         tax_class=offer.product.tax_class,
         shortage=shortage,
+        unit_weight_estimate=offer.product.estimated_weight,
     )
 
 

@@ -69,6 +69,27 @@ class PriceField(forms.DecimalField):
         return super().to_python(value)
 
 
+class WeightField(forms.DecimalField):
+    """A weight in kg as people type it: 1.8, « 1,8 », "1,8 kg"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "error_messages", {"min_value": _("Enter a weight greater than zero, in kg.")}
+        )
+        super().__init__(max_digits=6, decimal_places=3, min_value=Decimal("0.001"), **kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        return {**attrs, "inputmode": "decimal", "autocomplete": "off", "class": "input-short"}
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        if isinstance(value, str):
+            value = value.strip().lower().removesuffix("kg").strip().replace(",", ".")
+        return super().to_python(value)
+
+
 class PhotoFormMixin:
     """`new_photo` and `photo_removed`, as the services take them."""
 
@@ -160,6 +181,14 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         label=_("Price per unit ($)"),
         help_text=_("Such as 4.50. Weeks already published keep their price."),
     )
+    estimated_weight = WeightField(
+        label=_("Estimated weight of one piece (kg)"),
+        help_text=_(
+            "Only for a product priced per kg but sold by the piece (a chicken, a cheese): "
+            "customers order pieces at this estimate; after the close you weigh each piece "
+            "and they pay what it weighs. Leave empty otherwise."
+        ),
+    )
     photo = PhotoField()
     remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
 
@@ -172,6 +201,7 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
             "unit",
             "package_size",
             "price",
+            "estimated_weight",
             "tax_class",
             "photo",
             "is_active",
@@ -213,6 +243,14 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
                 )
         elif "unit" in data:
             data["package_size"] = ""  # only a package has a size
+        if data.get("estimated_weight") is not None and data.get("unit") != Unit.KG:
+            self.add_error(
+                "estimated_weight",
+                ValidationError(
+                    _("A weight per piece is for a product priced per kg: choose the unit kg."),
+                    code="estimated_weight_per_kg",
+                ),
+            )
         return data
 
     def product_data(self) -> ProductData:
@@ -227,6 +265,7 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
             tax_class=data["tax_class"],
             is_active=data["is_active"],
             default_quantity=data["default_quantity"],
+            estimated_weight=data.get("estimated_weight"),
         )
 
     def add_duplicate_error(self, message: str) -> None:

@@ -242,6 +242,20 @@ class Product(models.Model):
     tax_class = models.CharField(
         _("tax class"), max_length=10, choices=TaxClass.choices, default=TaxClass.ZERO_RATED
     )
+    # Sold by the piece, priced by weight (a chicken ≈ 1.8 kg at 12 $/kg): the customer
+    # orders pieces at an estimate; each piece is weighed after the close (#17).
+    estimated_weight = models.DecimalField(
+        _("estimated weight of one piece (kg)"),
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_(
+            "For a product priced per kg but sold by the piece (a chicken, a cheese): "
+            "customers order pieces at this estimate, and pay what each piece weighs."
+        ),
+    )
     photo = models.ImageField(_("photo"), upload_to="products/", blank=True)
     thumbnail = models.ImageField(_("thumbnail"), upload_to="products/thumbs/", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -261,10 +275,19 @@ class Product(models.Model):
             models.UniqueConstraint(
                 fields=("farm", "name", "unit", "package_size"), name="product_unique_per_farm"
             ),
+            models.CheckConstraint(
+                condition=Q(estimated_weight__isnull=True)
+                | (Q(unit="kg") & Q(estimated_weight__gt=0)),
+                name="product_estimated_weight_per_kg",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.unit_label})"
+
+    @property
+    def weighed(self) -> bool:
+        return self.estimated_weight is not None
 
     @property
     def thumbnail_url(self) -> str:

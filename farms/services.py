@@ -47,6 +47,7 @@ class ProductData:
     tax_class: str
     is_active: bool
     default_quantity: int
+    estimated_weight: Decimal | None = None  # kg a piece, for a product sold by weight
 
 
 @transaction.atomic
@@ -100,9 +101,12 @@ def product_update(
 
 
 def _normalized(data: ProductData) -> ProductData:
-    """Only a package has a size: « 500 g » means nothing for a bunch."""
+    """Only a package has a size: « 500 g » means nothing for a bunch; only a product
+    priced per kg has a weight per piece."""
     if data.unit != Unit.PACKAGE and data.package_size:
-        return ProductData(**{**asdict(data), "package_size": ""})
+        data = ProductData(**{**asdict(data), "package_size": ""})
+    if data.unit != Unit.KG and data.estimated_weight is not None:
+        data = ProductData(**{**asdict(data), "estimated_weight": None})
     return data
 
 

@@ -252,6 +252,7 @@ def _line_set(
             quantity=granted,
             unit_price=price,
             tax_class=offer.product.tax_class,
+            unit_weight_estimate=offer.product.estimated_weight,
         )
     order.last_activity_at = now
     if order.status == Order.Status.CONFIRMED and granted != current:
@@ -394,6 +395,7 @@ def _fill_locked(
                     quantity=units,
                     unit_price=offer.price,  # as read under the offer's lock
                     tax_class=offer.product.tax_class,
+                    unit_weight_estimate=offer.product.estimated_weight,
                 )
             )
         message = ""
@@ -430,10 +432,16 @@ def _check_confirmed_stays_valid(*, order: Order, offer: Offer, quantity: int) -
     """A confirmed order keeps at least one product and the co-op's minimum: to drop
     below, the customer cancels the order."""
     lines = [
-        (line.unit_price, quantity if line.offer_id == offer.pk else line.quantity, line.tax_class)
+        (
+            line.unit_price,
+            units,
+            line.tax_class,
+            pricing.kg(estimate=line.unit_weight_estimate, weight=None, delivered=units),
+        )
         for line in order.lines.all()
+        for units in [quantity if line.offer_id == offer.pk else line.quantity]
     ]
-    if not any(units for _price, units, _tax in lines):
+    if not any(units for _price, units, _tax, _kg in lines):
         raise BasketError(_("Your order is confirmed: to remove everything, cancel the order."))
     minimum = CoopSettings.load().minimum_order_amount
     if minimum and pricing.totals(lines).total < minimum:
@@ -563,7 +571,7 @@ def order_confirm(
         ):
             raise BasketError(_("This time slot is full: choose another one."))
     minimum = CoopSettings.load().minimum_order_amount
-    total = pricing.totals((line.unit_price, line.quantity, line.tax_class) for line in lines).total
+    total = pricing.totals(line.priced for line in lines).total
     if total < minimum:
         raise BasketError(
             _("The minimum order is %(minimum)s; your basket comes to %(total)s.")

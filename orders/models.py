@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from farms.models import Farm, Product, TaxClass
 
+from .pricing import kg as pricing_kg
+from .pricing import line_amount
+
 
 class PrivateStorage(FileSystemStorage):
     """Lists and sheets: on disk under PRIVATE_ROOT (read at each use), never under
@@ -98,6 +101,17 @@ class CoopSettings(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("Kept by the co-op on each farm's sales; a farm may have its own rate."),
     )
+    weighed_hold_margin_percent = models.DecimalField(
+        _("margin held on weighed products (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("15.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "A card hold covers the estimate of products sold by weight plus this margin; "
+            "above it, the saved card is charged for the difference."
+        ),
+    )
     # Québec's Law 25: the person in charge of personal information, named on the
     # privacy page.
     privacy_officer = models.CharField(
@@ -119,6 +133,11 @@ class CoopSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(weeks_ahead__gte=2), name="coopsettings_two_weeks_ahead_at_least"
+            ),
+            models.CheckConstraint(
+                condition=Q(weighed_hold_margin_percent__gte=0)
+                & Q(weighed_hold_margin_percent__lte=100),
+                name="coopsettings_weighed_margin_0_to_100",
             ),
             models.CheckConstraint(
                 condition=Q(margin_percent__gte=0) & Q(margin_percent__lte=100),
@@ -462,6 +481,8 @@ class Order(models.Model):
     # Filled for the customer (a standing basket): held, not released when idle, until
     # this time, when it is confirmed for them unless they skip the week.
     prepared_until = models.DateTimeField(_("prepared until"), null=True, blank=True)
+    # When the customer was told the final amount of the pieces weighed after the close.
+    weighed_notified_at = models.DateTimeField(_("final amount sent"), null=True, blank=True)
     # A confirmed order changed since its last email: « updated » is sent once the
     # customer has stopped changing it for a while (`baskets.emails.order_updates_send`).
     update_email_due = models.DateTimeField(_("update email due"), null=True, blank=True)
@@ -505,6 +526,15 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=8, decimal_places=2)
     tax_class = models.CharField(_("tax class"), max_length=10, choices=TaxClass.choices)
     shortage = models.PositiveIntegerField(_("units short"), default=0)
+    # A product sold by weight: unit_price is per kg, each unit weighs about this (the
+    # product's estimate when the line was made); `weight` is what the units delivered
+    # weighed in all, set once each is weighed (UnitWeight).
+    unit_weight_estimate = models.DecimalField(
+        _("estimated weight per unit (kg)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    weight = models.DecimalField(
+        _("weight delivered (kg)"), max_digits=9, decimal_places=3, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("order line")
@@ -516,14 +546,72 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(shortage__lte=F("quantity")), name="orderline_shortage_within_quantity"
             ),
+            models.CheckConstraint(
+                condition=Q(weight__isnull=True)
+                | (Q(unit_weight_estimate__isnull=False) & Q(weight__gte=0)),
+                name="orderline_weight_of_a_weighed_line",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.offer.product}"
 
     @property
+    def delivered(self) -> int:
+        return self.quantity - self.shortage
+
+    @property
+    def weighed(self) -> bool:
+        return self.unit_weight_estimate is not None
+
+    @property
+    def kg(self) -> Decimal | None:
+        """What a weighed line is priced on: its weight once weighed, else the estimate."""
+        return pricing_kg(
+            estimate=self.unit_weight_estimate, weight=self.weight, delivered=self.delivered
+        )
+
+    @property
+    def priced(self) -> tuple[Decimal, int, str, Decimal | None]:
+        """The line as `pricing.totals` takes it: on what is delivered."""
+        return (self.unit_price, self.delivered, self.tax_class, self.kg)
+
+    @property
     def amount(self) -> Decimal:
-        return self.unit_price * (self.quantity - self.shortage)
+        return line_amount(unit_price=self.unit_price, quantity=self.delivered, kg=self.kg)
+
+
+class UnitWeight(models.Model):
+    """What one unit of a weighed line weighed, entered by its farm or a coordinator
+    after the close (the packing page or its CSV)."""
+
+    line = models.ForeignKey(
+        OrderLine, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="weights"
+    )
+    unit = models.PositiveSmallIntegerField(_("unit"))  # 1 … the line's quantity
+    kg = models.DecimalField(_("weight (kg)"), max_digits=7, decimal_places=3)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField(_("entered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unit weight")
+        verbose_name_plural = _("unit weights")
+        ordering = ("line", "unit")
+        constraints = [
+            models.UniqueConstraint(fields=("line", "unit"), name="unitweight_once_per_unit"),
+            models.CheckConstraint(condition=Q(kg__gt=0), name="unitweight_positive"),
+            models.CheckConstraint(condition=Q(unit__gte=1), name="unitweight_unit_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}#{self.unit}: {self.kg} kg"
 
 
 class Payment(models.Model):
@@ -652,6 +740,7 @@ class Refund(models.Model):
         SHORTAGE = "shortage", _("shortage")
         CANCELLATION = "cancellation", _("cancellation")
         OVERPAYMENT = "overpayment", _("overpayment")
+        WEIGHED = "weighed", _("weighed less than estimated")
         BY_HAND = "by_hand", _("given back by hand")
 
     class Status(models.TextChoices):
@@ -823,6 +912,7 @@ class AuditEvent(models.Model):
         WALK_IN_SALE = "walk_in_sale", _("recorded a walk-in sale")
         PRICE_CHANGED = "price_changed", _("changed a price after orders were placed")
         POINT_CLOSED = "point_closed", _("closed a pickup point for the week")
+        WEIGHTS_RECORDED = "weights_recorded", _("recorded what pieces weighed")
 
     window = models.ForeignKey(
         OrderWindow, verbose_name=_("week"), on_delete=models.CASCADE, related_name="audit_events"

@@ -4,7 +4,9 @@ cents exist only at the Stripe boundary (`to_cents`).
 The rule, as a Québec grocer's till applies it:
 
 1. A line's amount is its unit price × its units, rounded to the cent (half up).
-   Units are whole, so this is exact today; the rounding is there for weighed goods.
+   A product sold by weight (a chicken at 12 $/kg) is priced per kg on what its units
+   weighed, once weighed, and until then on their estimate (`kg`): 1.92 kg × 12 $ =
+   23,04 $; 1.837 kg × 12 $ = 22,044 → 22,04 $.
 2. Basic groceries are zero-rated. TPS (5 %) and TVQ (9.975 %) apply only to the
    taxable lines, each computed once on the order's taxable subtotal and rounded to
    the cent (half up) — not line by line, so a basket never gains a cent of tax by
@@ -33,8 +35,26 @@ def to_cents(amount: Decimal) -> int:
     return int(to_cent(amount) * 100)
 
 
-def line_amount(*, unit_price: Decimal, quantity: int) -> Decimal:
-    return to_cent(unit_price * quantity)
+def line_amount(*, unit_price: Decimal, quantity: int, kg: Decimal | None = None) -> Decimal:
+    """`quantity` units at `unit_price`, or, for a weighed line, `kg` at `unit_price`/kg."""
+    return to_cent(unit_price * (kg if kg is not None else quantity))
+
+
+def kg(*, estimate: Decimal | None, weight: Decimal | None, delivered: int) -> Decimal | None:
+    """The kg a line is priced on: None for a line sold by the unit; the weight of the
+    units delivered once weighed; else the estimate per unit × the units delivered."""
+    if estimate is None:
+        return None
+    if weight is not None:
+        return weight
+    return estimate * delivered
+
+
+def hold_kg(*, estimate: Decimal | None, delivered: int, margin_percent: Decimal) -> Decimal | None:
+    """The kg a card hold covers for a weighed line: its estimate and the co-op's margin."""
+    if estimate is None:
+        return None
+    return estimate * delivered * (1 + margin_percent / 100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +70,17 @@ class Totals:
         return self.subtotal + self.tps + self.tvq
 
 
-def totals(lines: Iterable[tuple[Decimal, int, str]]) -> Totals:
-    """Totals of (unit_price, quantity, tax_class) lines."""
+Line = tuple[Decimal, int, str] | tuple[Decimal, int, str, Decimal | None]
+
+
+def totals(lines: Iterable[Line]) -> Totals:
+    """Totals of (unit_price, quantity, tax_class[, kg]) lines: kg for a weighed line."""
     subtotal = taxable = ZERO
     items = 0
-    for unit_price, quantity, tax_class in lines:
-        amount = line_amount(unit_price=unit_price, quantity=quantity)
+    for line in lines:
+        unit_price, quantity, tax_class = line[0], line[1], line[2]
+        weighed = line[3] if len(line) > 3 else None  # type: ignore[misc]
+        amount = line_amount(unit_price=unit_price, quantity=quantity, kg=weighed)
         subtotal += amount
         items += quantity
         if tax_class == TaxClass.TAXABLE:

@@ -4,7 +4,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -113,11 +124,27 @@ def previous_window_of_farm(*, farm: Farm, window: OrderWindow) -> OrderWindow |
 PLACED = (Order.Status.CONFIRMED, *Order.CLOSED_STATUSES)
 
 
+def _delivered_amount() -> Any:
+    """A line's amount on what is delivered, in SQL (before rounding to the cent): per
+    kg on its weight, or on its estimate until weighed, for a product sold by weight."""
+    delivered = F("quantity") - F("shortage")
+    return ExpressionWrapper(
+        F("unit_price")
+        * Coalesce(
+            F("weight"),
+            F("unit_weight_estimate") * delivered,
+            delivered,
+            output_field=DecimalField(max_digits=12, decimal_places=3),
+        ),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
 def window_figures(*, window: OrderWindow) -> dict[str, object]:
     """Orders and revenue (before taxes, on what is delivered) of a window: two queries."""
     orders = Order.objects.filter(window=window, status__in=PLACED).count()
     revenue = OrderLine.objects.filter(order__window=window, order__status__in=PLACED).aggregate(
-        revenue=Sum(F("unit_price") * (F("quantity") - F("shortage")))
+        revenue=Sum(_delivered_amount())
     )["revenue"]
     return {"orders": orders, "revenue": revenue or Decimal("0.00")}
 
@@ -129,7 +156,7 @@ def window_farm_totals(*, window: OrderWindow) -> list[dict[str, Any]]:
         .values("offer__product__farm__name")
         .annotate(
             units=Sum(F("quantity") - F("shortage")),
-            delivered_amount=Sum(F("unit_price") * (F("quantity") - F("shortage"))),
+            delivered_amount=Sum(_delivered_amount()),
         )
         .order_by("offer__product__farm__name")
     )
@@ -199,3 +226,13 @@ def window_close_preview(*, window: OrderWindow) -> dict[str, int]:
         "baskets": counts.get(Order.Status.BASKET, 0),
         "confirmed": counts.get(Order.Status.CONFIRMED, 0),
     }
+
+
+def lines_awaiting_weights() -> Q:
+    """Lines of a product sold by weight with units delivered and no weight yet (#17)."""
+    return Q(unit_weight_estimate__isnull=False, weight__isnull=True, quantity__gt=F("shortage"))
+
+
+def awaiting_weights() -> Exists:
+    """For an Order queryset: whether it has a line still to weigh."""
+    return Exists(OrderLine.objects.filter(lines_awaiting_weights(), order=OuterRef("pk")))

@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.money import format_money
+from orders import selectors as market
 from orders.models import Order, Payment, Refund
 
 from . import gateway, jobs, services
@@ -356,6 +357,9 @@ def window_collect(*, window_id: int, heartbeat: Callable[[int, int], None] | No
     (the tests), one after another. `heartbeat(done, total)` follows each order."""
     ids = list(
         Order.objects.filter(window_id=window_id, status=Order.Status.LOCKED, payment_method=CARD)
+        # An order with pieces to weigh is collected once they are weighed (its hold
+        # covers their estimate and the margin): `pickup.weighing`.
+        .exclude(market.awaiting_weights())
         .order_by("pk")
         .values_list("pk", flat=True)
     )

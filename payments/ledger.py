@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from common.money import format_money
 from orders import pricing
-from orders.models import Order, Payment, Refund
+from orders.models import CoopSettings, Order, OrderLine, Payment, Refund
 
 ZERO = Decimal("0.00")
 STRIPE_MINIMUM = Decimal("0.50")  # Stripe's smallest charge in Canadian dollars
@@ -30,23 +30,63 @@ CARD_MOVING = (
 )
 
 
-def delivered_totals(lines: Iterable[tuple[Decimal, int, int, str]]) -> pricing.Totals:
+DeliveredLine = tuple[Decimal, int, int, str, Decimal | None, Decimal | None]
+
+
+def delivered_totals(lines: Iterable[DeliveredLine]) -> pricing.Totals:
     """What lines come to on what is delivered, taxes included: each line as
-    (unit_price, quantity, shortage, tax_class). The one rule of what a closed order's
+    (unit_price, quantity, shortage, tax_class, estimated kg per unit, weight) (the
+    last two None for a line sold by the unit). The one rule of what a closed order's
     lines cost; `owed` and the settlements' accounts both use it."""
     return pricing.totals(
-        (price, quantity - shortage, tax) for price, quantity, shortage, tax in lines
+        (
+            price,
+            quantity - shortage,
+            tax,
+            pricing.kg(estimate=estimate, weight=weight, delivered=quantity - shortage),
+        )
+        for price, quantity, shortage, tax, estimate, weight in lines
     )
 
 
 def owed(order: Order) -> Decimal:
-    """What the order costs now: its lines less shortages, taxes included; nothing when
-    it is cancelled, still a basket, or written off by the co-op."""
+    """What the order costs now: its lines less shortages, taxes included (a weighed
+    line on its weight, or its estimate until weighed); nothing when it is cancelled,
+    still a basket, or written off by the co-op."""
+    return _owed(order, list(order.lines.all()))  # prefetched by list pages
+
+
+def _owed(order: Order, lines: list[OrderLine]) -> Decimal:
     if order.status in (Order.Status.CANCELLED, Order.Status.BASKET) or order.written_off_at:
         return ZERO
-    return delivered_totals(
-        (line.unit_price, line.quantity, line.shortage, line.tax_class)
-        for line in order.lines.all()  # prefetched by list pages
+    return pricing.totals(line.priced for line in lines).total
+
+
+def hold_needed(
+    order: Order, due: Decimal | None = None, lines: list[OrderLine] | None = None
+) -> Decimal:
+    """What a card hold covers for an order: what it owes, with its pieces sold by weight
+    counted at their estimate plus the co-op's margin (15 % by default), so that the
+    weighed amount is most often within the hold."""
+    lines = list(order.lines.all()) if lines is None else lines
+    due = _owed(order, lines) if due is None else due
+    if not due or not any(line.weighed for line in lines):
+        return due
+    margin = CoopSettings.load().weighed_hold_margin_percent
+    return pricing.totals(
+        (
+            line.unit_price,
+            line.delivered,
+            line.tax_class,
+            pricing.kg(
+                estimate=line.unit_weight_estimate, weight=line.weight, delivered=line.delivered
+            )
+            if line.weight is not None
+            else pricing.hold_kg(
+                estimate=line.unit_weight_estimate, delivered=line.delivered, margin_percent=margin
+            ),
+        )
+        for line in lines
     ).total
 
 
@@ -82,6 +122,9 @@ class PaymentState:
     # A card payment Stripe has not settled yet (being charged, processing, to check):
     # the money may be there, so no cash is taken and no new card payment is opened.
     unclear: bool = False
+    # What a card hold must cover before the close: `owed`, and for pieces sold by
+    # weight the co-op's margin above their estimate (`hold_needed`).
+    to_hold: Decimal = ZERO
 
     @property
     def outstanding(self) -> Decimal:
@@ -107,7 +150,21 @@ def payment_state(order: Order, payments: list[Payment] | None = None) -> Paymen
 
 
 def _payment_state(order: Order, payments: list[Payment]) -> PaymentState:
-    due = owed(order)
+    lines = list(order.lines.all())
+    due = _owed(order, lines)
+    card_open = order.payment_method == Payment.Method.CARD and order.status in (
+        Order.Status.CONFIRMED,
+        Order.Status.BASKET,
+    )
+    need = hold_needed(order, due, lines) if card_open else due
+    to_weigh = any(ln.weighed and ln.weight is None and ln.delivered for ln in lines)
+    state = _payment_label(order, payments, due=due, need=need, to_weigh=to_weigh)
+    return replace(state, to_hold=need)
+
+
+def _payment_label(
+    order: Order, payments: list[Payment], *, due: Decimal, need: Decimal, to_weigh: bool
+) -> PaymentState:
     got = sum((p.net for p in payments if p.status in MONEY_IN), ZERO)
     refunded = sum((p.amount_refunded for p in payments), ZERO)
     holds = [p for p in payments if p.kind == Payment.Kind.HOLD]
@@ -138,19 +195,25 @@ def _payment_state(order: Order, payments: list[Payment]) -> PaymentState:
             label = _("Pay at pickup: %(amount)s") % {"amount": format_money(money(due - got))}
             tone = "todo"
     elif is_open:
-        if held >= due:
+        if held >= need:
             label = _("Card authorized: %(amount)s held, charged at close") % {
                 "amount": format_money(held)
             }
             tone = "ok"
         elif held:
             label = _("New total %(total)s is above the %(held)s held: authorize it") % {
-                "total": format_money(due),
+                "total": format_money(need),
                 "held": format_money(held),
             }
             tone, can_authorize = "todo", True
         else:
             label, tone, can_authorize = _("Card authorization needed"), "todo", True
+    elif to_weigh and not got and held and order.status in Order.CLOSED_STATUSES:
+        # Pieces sold by weight: taken once weighed (`pickup.weighing`), not before.
+        label = _("To weigh: %(amount)s held, charged on the weight") % {
+            "amount": format_money(held)
+        }
+        tone = "todo"
     elif got >= due:
         label, tone = _("Paid by card: %(amount)s") % {"amount": format_money(got)}, "ok"
         cash = sum((p.net for p in payments if p.status == Payment.Status.COLLECTED), ZERO)

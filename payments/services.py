@@ -77,7 +77,7 @@ def checkout_begin(*, order_id: int, customer_id: int, return_url: str, cancel_u
     if order.status == Order.Status.CONFIRMED:
         if not state.can_authorize:
             raise PaymentError(_("Your card already covers this order."))
-        kind, amount = Payment.Kind.HOLD, state.owed
+        kind, amount = Payment.Kind.HOLD, state.to_hold
     elif order.status in Order.CLOSED_STATUSES and state.unclear:
         # Stripe may hold the money already (being charged, processing, to check).
         raise PaymentError(

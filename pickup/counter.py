@@ -156,6 +156,7 @@ def walk_in_sale(
             quantity=units,
             unit_price=offer.price,
             tax_class=offer.product.tax_class,
+            unit_weight_estimate=offer.product.estimated_weight,
         )
     if not card:
         cash_record(order_id=order.pk, recorded_by_id=by.pk)

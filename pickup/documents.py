@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 
 from common.dates import date_format
-from common.money import format_money
+from common.money import format_kg, format_money
 from common.pdf import Sheet
 from common.spreadsheet import csv_bytes
 from farms.models import Farm
@@ -45,10 +45,20 @@ class Item:
     quantity: int
     unit_price: Decimal
     tax_class: str
+    estimate: Decimal | None = None  # kg per unit, for a product sold by weight
+    weight: Decimal | None = None  # what the units weighed, once weighed
+
+    @property
+    def kg(self) -> Decimal | None:
+        return pricing.kg(estimate=self.estimate, weight=self.weight, delivered=self.quantity)
+
+    @property
+    def weighed(self) -> bool:
+        return self.estimate is not None
 
     @property
     def amount(self) -> Decimal:
-        return pricing.line_amount(unit_price=self.unit_price, quantity=self.quantity)
+        return pricing.line_amount(unit_price=self.unit_price, quantity=self.quantity, kg=self.kg)
 
 
 @dataclass(slots=True)
@@ -66,7 +76,7 @@ class CustomerOrder:
 
     @property
     def totals(self) -> pricing.Totals:
-        return pricing.totals((i.unit_price, i.quantity, i.tax_class) for i in self.items)
+        return pricing.totals((i.unit_price, i.quantity, i.tax_class, i.kg) for i in self.items)
 
 
 @dataclass(slots=True)
@@ -133,11 +143,25 @@ def window_data(window: OrderWindow) -> WindowData:
             "shortage",
             "unit_price",
             "tax_class",
+            "unit_weight_estimate",
+            "weight",
         )
         .order_by("order_id", "offer__product__farm__name", "offer__product__name")
         .iterator(chunk_size=5000)
     )
-    for order_id, farm_id, product, unit, package, quantity, shortage, price, tax in line_rows:
+    for (
+        order_id,
+        farm_id,
+        product,
+        unit,
+        package,
+        quantity,
+        shortage,
+        price,
+        tax,
+        estimate,
+        weight,
+    ) in line_rows:
         delivered = quantity - shortage
         if delivered <= 0 or order_id not in orders:
             continue
@@ -150,6 +174,8 @@ def window_data(window: OrderWindow) -> WindowData:
                 quantity=delivered,
                 unit_price=price,
                 tax_class=tax,
+                estimate=estimate,
+                weight=weight,
             )
         )
     points = {p.pk: p for p in PickupPoint.objects.all()}
@@ -378,5 +404,34 @@ def farm_list_pdf(data: WindowData, farm_id: int) -> tuple[bytes, int]:
         sheet.ensure(len(items) + 1)
         sheet.text(f"{order.name}  ·  #{order.order_id}", bold=True, indent=2 * mm)
         for item in items:
-            sheet.text(f"{item.quantity} × {item.product} ({item.unit})", indent=8 * mm)
+            line = f"{item.quantity} × {item.product} ({item.unit})"
+            if item.weighed:
+                line += "  " + _("to weigh: ≈ %(kg)s kg a piece") % {"kg": format_kg(item.estimate)}
+            sheet.text(line, indent=8 * mm)
+    # Pieces sold by weight: a label for each, its weight written on it, then entered
+    # on the packing page (or its CSV) so the customer pays what it weighs.
+    pieces = [
+        (order, item, n)
+        for _point, order, items in packing
+        for item in items
+        if item.weighed
+        for n in range(1, item.quantity + 1)
+    ]
+    if pieces:
+        sheet.rule()
+        sheet.text(_("Labels: one for each piece to weigh"), bold=True, size=11)
+        for order, item, n in pieces:
+            sheet.ensure(2)
+            sheet.text(
+                _("#%(order)s %(name)s · %(product)s · piece %(n)s of %(count)s")
+                % {
+                    "order": order.order_id,
+                    "name": order.name,
+                    "product": item.product,
+                    "n": n,
+                    "count": item.quantity,
+                },
+                "______ kg",
+                indent=2 * mm,
+            )
     return sheet.finish(), sheet.pages

@@ -16,3 +16,12 @@ def documents_rebuild_after_commit(window_id: int) -> None:
     transaction.on_commit(
         lambda: current_app.send_task("orders.tasks.rebuild_lists", args=[window_id])
     )
+
+
+def collect_after_commit(order_id: int) -> None:
+    """Once this transaction commits, move the money of an order whose pieces are all
+    weighed (take what it owes now, or give back what it paid beyond) and tell the
+    customer its final amount (`pickup.tasks.collect_weighed`)."""
+    transaction.on_commit(
+        lambda: current_app.send_task("pickup.tasks.collect_weighed", args=[order_id])
+    )

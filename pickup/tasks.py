@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import closing
+from . import closing, weighing
 
 
 @shared_task(
@@ -46,3 +46,27 @@ def close_window(window_id: int) -> bool:
 def rebuild_lists(window_id: int) -> int:
     """Rebuild a closed window's lists and sheets after a change: no email."""
     return closing.documents_rebuild(window_id=window_id)
+
+
+@shared_task(
+    name="pickup.tasks.collect_weighed",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def collect_weighed(order_id: int) -> bool:
+    """Every piece of the order weighed: its money, then its final amount emailed."""
+    return weighing.order_money_after_weighing(order_id=order_id)
+
+
+@shared_task(
+    name="pickup.tasks.collect_unweighed",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def collect_unweighed() -> int:
+    """Pickup day: card orders never weighed are collected on their estimate."""
+    return weighing.unweighed_collect(now=timezone.now())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import backoffice_views, counter_views, people_views, views
+from . import backoffice_views, counter_views, people_views, views, weighing_views
 
 app_name = "pickup"
 urlpatterns = [
@@ -20,6 +20,11 @@ urlpatterns = [
         "coordinator/windows/<int:window_id>/shortage/",
         views.shortage,
         name="coordinator_shortage",
+    ),
+    path(
+        "coordinator/windows/<int:window_id>/weigh/",
+        weighing_views.coordinator_weigh,
+        name="coordinator_weigh",
     ),
     path(
         "coordinator/documents/<int:document_id>.<str:fmt>",
@@ -63,4 +68,5 @@ urlpatterns = [
         views.farm_pickup_list,
         name="farm_pickup_list",
     ),
+    path("farm/windows/<int:window_id>/weigh/", weighing_views.farm_weigh, name="farm_weigh"),
 ]

@@ -68,10 +68,29 @@ class LineRow:
     tax_class: str
     quantity: int
     shortage: int
+    estimate: Decimal | None = None  # kg per unit, for a product sold by weight
+    weight: Decimal | None = None  # what its delivered units weighed, once weighed
 
     @property
     def delivered(self) -> int:
         return self.quantity - self.shortage
+
+    @property
+    def kg(self) -> Decimal | None:
+        return pricing.kg(estimate=self.estimate, weight=self.weight, delivered=self.delivered)
+
+    @property
+    def amount(self) -> Decimal:
+        return pricing.line_amount(unit_price=self.unit_price, quantity=self.delivered, kg=self.kg)
+
+    @property
+    def short_amount(self) -> Decimal:
+        """What the units short would have come to (at the estimate, if weighed)."""
+        return pricing.line_amount(
+            unit_price=self.unit_price,
+            quantity=self.shortage,
+            kg=pricing.kg(estimate=self.estimate, weight=None, delivered=self.shortage),
+        )
 
 
 @dataclass(slots=True)
@@ -373,6 +392,8 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
             "tax_class",
             "quantity",
             "shortage",
+            "unit_weight_estimate",
+            "weight",
         )
         .order_by("order_id", "pk")
     )
@@ -387,9 +408,21 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
         tax,
         quantity,
         shortage,
+        estimate,
+        weight,
     ) in line_rows.iterator(chunk_size=5000):
         orders[order_id].lines.append(
-            LineRow(farm_id, name, _unit_key(unit, package), price, tax, quantity, shortage)
+            LineRow(
+                farm_id,
+                name,
+                _unit_key(unit, package),
+                price,
+                tax,
+                quantity,
+                shortage,
+                estimate,
+                weight,
+            )
         )
         farm_ids.add(farm_id)
 
@@ -426,7 +459,8 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
         if order.status not in Order.CLOSED_STATUSES:
             continue
         order.totals = ledger.delivered_totals(
-            (ln.unit_price, ln.quantity, ln.shortage, ln.tax_class) for ln in order.lines
+            (ln.unit_price, ln.quantity, ln.shortage, ln.tax_class, ln.estimate, ln.weight)
+            for ln in order.lines
         )
         _book(order, farms)
     return WindowAccounts(
@@ -445,9 +479,7 @@ def _book(order: OrderMoney, farms: dict[int, FarmAccount]) -> None:
     if not order.counted:  # written off, or (before settling) not paid as it should be
         parts: dict[int, Decimal] = defaultdict(Decimal)
         for ln in order.lines:
-            parts[ln.farm_id] += pricing.line_amount(
-                unit_price=ln.unit_price, quantity=ln.delivered
-            )
+            parts[ln.farm_id] += ln.amount
         for farm_id, amount in parts.items():
             farms[farm_id].unpaid.append((order.order_id, amount))
         return
@@ -457,10 +489,10 @@ def _book(order: OrderMoney, farms: dict[int, FarmAccount]) -> None:
         if ln.shortage:
             short = account.short.setdefault((ln.product, ln.unit, ln.unit_price), Sold())
             short.units += ln.shortage
-            short.amount += pricing.line_amount(unit_price=ln.unit_price, quantity=ln.shortage)
+            short.amount += ln.short_amount
         if ln.delivered <= 0:
             continue
-        amount = pricing.line_amount(unit_price=ln.unit_price, quantity=ln.delivered)
+        amount = ln.amount
         sold = account.sold.setdefault((ln.product, ln.unit, ln.unit_price, ln.tax_class), Sold())
         sold.units += ln.delivered
         sold.amount += amount

@@ -41,6 +41,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -215,6 +216,13 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("orders:stock_upload", "POST"): (LOGIN, 404, 404, 200, 200, 404, 200),
     ("pickup:farm_pickup_list", "GET"): (LOGIN, 404, 404, 200, 200, 404, 200),
     ("pickup:farm_pickup_list", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    # Weighing last week's pieces sold by weight (farm X's chicken): coordinators any
+    # farm's (403 for others); a farmer their first farm's, so farmer Y sees farm Y's (none)
+    # and has farm X's piece refused (422, nothing written).
+    ("pickup:coordinator_weigh", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_weigh", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:farm_weigh", "GET"): (LOGIN, 403, 403, 200, 200, 200, 200),
+    ("pickup:farm_weigh", "POST"): (LOGIN, 403, 403, 302, 302, 422, 302),
     # --- settlements: the coordinator's settling and reports (403); a farm's statements
     # in the portal (404 outside one's farms). The week two weeks ago is settled.
     ("settlements:window", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -343,6 +351,8 @@ WRITERS: dict[str, frozenset[str]] = {
     "payments:coordinator_cash": frozenset({"coordinator"}),
     "settlements:margins": frozenset({"coordinator"}),
     "pickup:coordinator_cancel_order": frozenset({"coordinator"}),
+    "pickup:coordinator_weigh": frozenset({"coordinator"}),
+    "pickup:farm_weigh": MANAGE_X,  # the coordinator's first farm is farm X
     # --- pickup points and slots
     "orders:point_create": frozenset({"coordinator"}),
     "orders:point_edit": frozenset({"coordinator"}),
@@ -456,6 +466,7 @@ class World:
     last_week_offer: Offer  # farm X's, in the closed window
     last_week_order_a: Order  # customer A's, picked up
     pickup_list_x: PickupDocument  # farm X's list of last week
+    weighed_line: OrderLine  # last week's 2 chickens of farm X (sold by weight), unweighed
     statement_x: FarmStatement  # farm X's statement of two weeks ago (settled)
     offer_x: Offer  # in the open window
     offer_y: Offer
@@ -546,6 +557,29 @@ def build_world() -> World:
         tax_class=product_x.tax_class,
     )
     Offer.objects.filter(pk=last_week.pk).update(remaining=7)
+    chicken = factories.offer(
+        window_=previous,
+        product_=factories.product(
+            farm_=farm_x,
+            name="Poulet X",
+            unit=Unit.KG,
+            price=Decimal("12.00"),
+            estimated_weight=Decimal("1.800"),
+            is_active=False,  # sold last week only: no row of this week's stock grid
+        ),
+    )
+    weighed_line = OrderLine.objects.create(
+        order=factories.order(
+            window_=previous,
+            customer=factories.user(email="d@example.org"),
+            status=Order.Status.LOCKED,
+        ),
+        offer=chicken,
+        quantity=2,
+        unit_price=chicken.price,
+        tax_class=chicken.product.tax_class,
+        unit_weight_estimate=chicken.product.estimated_weight,
+    )
     pickup_list_x = PickupDocument(window=previous, kind=PickupDocument.Kind.FARM_LIST, farm=farm_x)
     pickup_list_x.csv.save("ferme-x.csv", ContentFile(b"product,quantity\nCarottes X,3\n"))
     # Two weeks ago, settled: a customer who is none of the roles bought from farm X and
@@ -607,6 +641,7 @@ def build_world() -> World:
         last_week_offer=last_week,
         last_week_order_a=picked_up,
         pickup_list_x=pickup_list_x,
+        weighed_line=weighed_line,
         statement_x=statement_x,
         offer_x=offer_x,
         offer_y=offer_y,
@@ -689,6 +724,8 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     },
     "pickup:farm_pickup_list": {"window_id": last_week},
     "pickup:coordinator_walk_in": {"window_id": last_week},
+    "pickup:coordinator_weigh": {"window_id": last_week},
+    "pickup:farm_weigh": {"window_id": last_week},
     "baskets:coordinator_phone_order": {"window_id": lambda w: w.window.pk},
     "settlements:window": {"window_id": settled_week},
     "settlements:settle": {"window_id": settled_week},
@@ -795,6 +832,8 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     "orders:coordinator_window_edit": _window_dates,
     "pickup:coordinator_shortage": lambda w: {"offer": w.last_week_offer.pk, "units": "1"},
     "pickup:coordinator_pickup": lambda w: {"picked_up": "0"},
+    "pickup:coordinator_weigh": lambda w: {f"w-{w.weighed_line.pk}-1": "1,92"},
+    "pickup:farm_weigh": lambda w: {f"w-{w.weighed_line.pk}-1": "1,92"},
     "settlements:margins": lambda w: {f"m-{w.farm_x.pk}": "12,5"},
     "settlements:write_off": lambda w: {"reason": "Pas venu"},
     "settlements:payout_paid": lambda w: {

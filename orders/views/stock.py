@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +23,7 @@ from farms.models import Farm, Product
 
 from .. import publishing, selectors
 from ..errors import CsvError, WindowNotEditable
-from ..models import Offer, OrderWindow
+from ..models import Offer, Order, OrderWindow
 
 
 @dataclass
@@ -54,8 +55,26 @@ def farm_home(request: AuthenticatedHttpRequest, farm_slug: str) -> HttpResponse
         {
             **portal_context(request.user, farm, "stock"),
             "windows": selectors.farm_windows(farm=farm, now=now),
+            "weigh_window": _window_to_weigh(farm),
             "now": now,
         },
+    )
+
+
+def _window_to_weigh(farm: Farm) -> OrderWindow | None:
+    """The latest closed, unsettled week in which the farm has pieces sold by weight to
+    weigh (its packing page is linked from the farm's home): one query."""
+    return (
+        OrderWindow.objects.filter(
+            status=OrderWindow.Status.CLOSED,
+            settled_at__isnull=True,
+            orders__status__in=Order.CLOSED_STATUSES,
+            orders__lines__unit_weight_estimate__isnull=False,
+            orders__lines__quantity__gt=F("orders__lines__shortage"),
+            orders__lines__offer__product__farm=farm,
+        )
+        .order_by("-pickup_date", "-pk")
+        .first()
     )
 
 

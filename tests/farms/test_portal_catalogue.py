@@ -652,3 +652,29 @@ def test_a_photo_is_stored_redrawn_without_its_trailer_or_gps(
         assert not photo.getexif()  # no GPS, no orientation tag: drawn upright instead
         assert photo.size == (800, 1600)  # 1200 × 2400 turned upright, fitted in 1600
     assert str(farm.thumbnail.name).endswith("-thumb.webp")
+
+
+# --- Sold by the piece, priced by weight (#17) ------------------------------------------
+
+
+def test_a_product_sold_by_weight_has_its_estimate_per_piece(farmer_client, farm) -> None:  # type: ignore[no-untyped-def]
+    response = farmer_client.post(
+        reverse("farms:product_create", args=[farm.slug]),
+        product_post(name="Poulet entier", unit=Unit.KG, package_size="", price="12.00",
+                     estimated_weight="1,8"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    chicken = farm.products.get(name="Poulet entier")
+    assert chicken.estimated_weight == Decimal("1.800")
+    assert chicken.weighed
+
+
+def test_a_weight_per_piece_needs_the_unit_kg(farmer_client, farm) -> None:  # type: ignore[no-untyped-def]
+    response = farmer_client.post(
+        reverse("farms:product_create", args=[farm.slug]),
+        product_post(name="Ail", unit=Unit.BUNCH, package_size="", estimated_weight="0.2"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422
+    assert response.context["form"].has_error("estimated_weight", "estimated_weight_per_kg")
+    assert not farm.products.filter(name="Ail").exists()

@@ -38,7 +38,17 @@ def _state(customer_id: int, offer: Offer) -> dict[str, Any]:
     line = OrderLine.objects.filter(order=order, offer=offer).first() if order else None
     return {
         "remaining": offer.remaining,
-        "line": (line.quantity, line.unit_price, line.tax_class, line.shortage) if line else None,
+        "line": (
+            (
+                line.quantity,
+                line.unit_price,
+                line.tax_class,
+                line.shortage,
+                line.unit_weight_estimate,
+            )
+            if line
+            else None
+        ),
         "status": order.status if order else None,
         "email_due": order.update_email_due is not None if order else None,
     }
@@ -176,3 +186,23 @@ def test_adding_a_unit_over_http_is_at_most_six_queries(client) -> None:
     assert len(sql) <= 6, "\n".join(sql)
     assert sum("coop_basket_line_step" in s for s in sql) == 1
     assert OrderLine.objects.get(order__customer=customer, offer=offers[3]).quantity == 4
+
+
+def test_a_new_line_of_a_piece_sold_by_weight_keeps_its_estimate() -> None:
+    """#17: the function copies the product's estimated weight a piece, as Python does."""
+    window = factories.window()
+    chicken = factories.offer(
+        window_=window,
+        product_=factories.product(
+            unit="kg", price=Decimal("12.00"), estimated_weight=Decimal("1.800")
+        ),
+    )
+    carrots = factories.offer(window_=window)
+    customer = factories.user()
+    now = timezone.now()
+    service.basket_line_set(customer_id=customer.pk, offer_id=carrots.pk, delta=1, now=now)
+    result = service.basket_line_set(customer_id=customer.pk, offer_id=chicken.pk, delta=1, now=now)
+    assert result.quantity == 1
+    line = OrderLine.objects.get(order__customer=customer, offer=chicken)
+    assert line.unit_weight_estimate == Decimal("1.800")
+    assert line.amount == Decimal("21.60")

@@ -22,9 +22,7 @@ def closed_window(*, days_ago: int = 4) -> OrderWindow:
 
 
 def owes(lines: list[OrderLine]) -> Decimal:
-    return pricing.totals(
-        (ln.unit_price, ln.quantity - ln.shortage, ln.tax_class) for ln in lines
-    ).total
+    return pricing.totals(ln.priced for ln in lines).total  # a weighed line on its weight
 
 
 def original_total(lines: list[OrderLine]) -> Decimal:

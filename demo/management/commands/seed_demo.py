@@ -426,6 +426,7 @@ class Seeder:
                         package_size=template.package_size,
                         price=self._price(template.price),
                         tax_class=template.tax_class,
+                        estimated_weight=template.estimated_weight,
                         default_quantity=default,
                         is_active=self.rng.randrange(100) >= INACTIVE_SHARE,
                     )
