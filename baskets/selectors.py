@@ -133,7 +133,8 @@ def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
     farms: dict[int, ShopFarm] = {}
     offers = []
     for (pk, quantity, remaining, price, name, category, description, unit, package,
-         tax_class, updated_at, farm_id, farm_name, farm_slug, thumbnail, weight) in rows:  # fmt: skip
+         tax_class, updated_at, farm_id, farm_name, farm_slug, thumbnail,
+         weight) in rows:  # fmt: skip
         farm = farms.get(farm_id)
         if farm is None:
             farm = farms[farm_id] = ShopFarm(pk=farm_id, name=farm_name, slug=farm_slug)
