@@ -23,6 +23,11 @@ urlpatterns = [
     path("my/orders/", views.my_orders, name="my_orders"),
     path("my/orders/<int:order_id>/", views.order_detail, name="order"),
     path("my/orders/<int:order_id>/cancel/", views.order_cancel, name="order_cancel"),
+    path(
+        "my/orders/<int:order_id>/receipts/<int:number>/",
+        views.order_receipt,
+        name="order_receipt",
+    ),
     path("my/orders/<int:order_id>/pay/", payment_views.order_pay, name="order_pay"),
     path("my/orders/<int:order_id>/paid/", payment_views.order_paid, name="order_paid"),
     path(

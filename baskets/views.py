@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,10 +27,11 @@ from farms.selectors import farm_directory
 from orders import basket as basket_service
 from orders import selectors as market
 from orders import services as market_services
-from orders.models import Offer, Order, OrderWindow, PickupPoint, PointClosure
+from orders.models import Offer, Order, OrderWindow, PickupPoint, PointClosure, Receipt
 from orders.slots import closed_point_ids, slots_for_week
 from payments import gateway
 from payments.ledger import payment_state
+from pickup import receipt_views
 
 from . import emails, payment_views, selectors, usual, week_baskets
 from .cards import (
@@ -413,8 +414,17 @@ def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
             else None,
             "pay": payment_state(order) if order.status != Order.Status.BASKET else None,
             "card_enabled": gateway.enabled(),
+            "receipts": list(order.receipts.exclude(pdf="").order_by("number")),
         },
     )
+
+
+@login_required
+@require_safe
+def order_receipt(request: AuthenticatedHttpRequest, order_id: int, number: int) -> FileResponse:
+    """A receipt (or credit note) of the customer's own order, as a PDF."""
+    order = _own_order(request, order_id)
+    return receipt_views.receipt_file(get_object_or_404(Receipt, order=order, number=number))
 
 
 @login_required

@@ -112,6 +112,11 @@ class CoopSettings(models.Model):
             "above it, the saved card is charged for the difference."
         ),
     )
+    # Printed on each receipt (#17): Québec and Canada ask for the registration numbers
+    # on an invoice of taxable goods.
+    address = models.TextField(_("co-op's address (on receipts)"), max_length=300, blank=True)
+    tps_number = models.CharField(_("GST registration number"), max_length=30, blank=True)
+    tvq_number = models.CharField(_("QST registration number"), max_length=30, blank=True)
     # Québec's Law 25: the person in charge of personal information, named on the
     # privacy page.
     privacy_officer = models.CharField(
@@ -947,3 +952,78 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()}"
+
+
+class ReceiptCounter(models.Model):
+    """The next receipt number, one row: taken under its lock in the transaction that
+    writes the receipt, so numbers follow each other with no gap and none is reused."""
+
+    next_number = models.PositiveIntegerField(_("next number"), default=1)
+
+    class Meta:
+        verbose_name = _("receipt counter")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="receiptcounter_single_row")]
+
+    def __str__(self) -> str:
+        return str(self.next_number)
+
+
+class Receipt(models.Model):
+    """A numbered receipt of an order, given after pickup (PDF, in the customer's
+    language), or a credit note that cancels one. Reissued, a receipt keeps its number."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("receipt")
+        CREDIT_NOTE = "credit_note", _("credit note")
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.RECEIPT)
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="receipts"
+    )
+    cancels = models.ForeignKey(
+        "self",
+        verbose_name=_("cancels receipt"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+    )
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    language = models.CharField(_("language"), max_length=10)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reissued_at = models.DateTimeField(_("reissued"), null=True, blank=True)
+    reissues = models.PositiveSmallIntegerField(_("times reissued"), default=0)
+    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="receipts/", blank=True)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ("number",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("order",), condition=Q(kind="receipt"), name="receipt_one_per_order"
+            ),
+            models.UniqueConstraint(
+                fields=("cancels",),
+                condition=Q(kind="credit_note"),
+                name="receipt_one_credit_note_each",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="receipt_number_from_one"),
+            models.CheckConstraint(
+                condition=Q(kind="receipt", cancels__isnull=True)
+                | Q(kind="credit_note", cancels__isnull=False),
+                name="receipt_credit_note_cancels_one",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"

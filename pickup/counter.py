@@ -31,6 +31,7 @@ from orders.locks import window_lock_unsettled
 from orders.models import Offer, Order, OrderLine, OrderWindow
 from payments.refunds import cash_record
 
+from . import jobs
 from .errors import PickupError
 
 MAX_WALK_IN_UNITS = 999
@@ -160,6 +161,7 @@ def walk_in_sale(
         )
     if not card:
         cash_record(order_id=order.pk, recorded_by_id=by.pk)
+        jobs.receipt_after_commit(order.pk)  # paid and handed over: its receipt
     audit_record(
         window_id=window.pk, action=Action.WALK_IN_SALE, by=by, order_id=order.pk, detail=name
     )

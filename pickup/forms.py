@@ -21,9 +21,14 @@ class CoopSettingsForm(forms.ModelForm):
             "pay_at_pickup",
             "standing_confirm_hours",
             "margin_percent",
+            "weighed_hold_margin_percent",
+            "address",
+            "tps_number",
+            "tvq_number",
             "privacy_officer",
             "privacy_email",
         )
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -25,3 +25,11 @@ def collect_after_commit(order_id: int) -> None:
     transaction.on_commit(
         lambda: current_app.send_task("pickup.tasks.collect_weighed", args=[order_id])
     )
+
+
+def receipt_after_commit(order_id: int) -> None:
+    """Once this transaction commits, issue the order's numbered receipt and draw its
+    PDF (`pickup.tasks.issue_receipt`; nothing for an order not picked up)."""
+    transaction.on_commit(
+        lambda: current_app.send_task("pickup.tasks.issue_receipt", args=[order_id])
+    )

@@ -59,6 +59,7 @@ def person_orders(*, person: User) -> list[OrderRow]:
         .select_related("window", "pickup_point")
         .prefetch_related(
             "lines",
+            "receipts",
             Prefetch("payments", queryset=Payment.objects.prefetch_related("refunds")),
         )
         .order_by("-window__pickup_date", "-pk")

@@ -40,6 +40,8 @@ def order_mark_pickup(*, order_id: int, picked_up: bool) -> Order:
         raise PickupError(_("Only orders of a closed week can be marked."))
     order.status = Order.Status.PICKED_UP if picked_up else Order.Status.NOT_COLLECTED
     order.save(update_fields=["status", "updated_at"])
+    if picked_up:
+        jobs.receipt_after_commit(order.pk)  # its numbered receipt, drawn by a task
     return order
 
 

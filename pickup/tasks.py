@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import closing, weighing
+from . import closing, receipts, weighing
 
 
 @shared_task(
@@ -70,3 +70,16 @@ def collect_weighed(order_id: int) -> bool:
 def collect_unweighed() -> int:
     """Pickup day: card orders never weighed are collected on their estimate."""
     return weighing.unweighed_collect(now=timezone.now())
+
+
+@shared_task(
+    name="pickup.tasks.issue_receipt",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def issue_receipt(order_id: int) -> int | None:
+    """The numbered receipt of an order picked up, and its PDF (safe to run twice)."""
+    receipt = receipts.receipt_issue(order_id=order_id)
+    return receipt.number if receipt else None

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import backoffice_views, counter_views, people_views, views, weighing_views
+from . import (
+    backoffice_views,
+    counter_views,
+    people_views,
+    receipt_views,
+    views,
+    weighing_views,
+)
 
 app_name = "pickup"
 urlpatterns = [
@@ -69,4 +76,19 @@ urlpatterns = [
         name="farm_pickup_list",
     ),
     path("farm/windows/<int:window_id>/weigh/", weighing_views.farm_weigh, name="farm_weigh"),
+    path(
+        "coordinator/receipts/<int:number>/",
+        receipt_views.receipt_download,
+        name="coordinator_receipt",
+    ),
+    path(
+        "coordinator/receipts/<int:number>/reissue/",
+        receipt_views.receipt_reissue,
+        name="coordinator_receipt_reissue",
+    ),
+    path(
+        "coordinator/receipts/<int:number>/credit-note/",
+        receipt_views.credit_note_create,
+        name="coordinator_credit_note",
+    ),
 ]

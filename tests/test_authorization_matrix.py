@@ -73,7 +73,9 @@ from orders.models import (
     PickupDocument,
     PickupPoint,
     PickupSlot,
+    Receipt,
 )
+from pickup import receipts as receipt_service
 from settlements.models import FarmStatement
 from settlements.services import settle_window, statements_render
 from tests import factories
@@ -223,6 +225,15 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("pickup:coordinator_weigh", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     ("pickup:farm_weigh", "GET"): (LOGIN, 403, 403, 200, 200, 200, 200),
     ("pickup:farm_weigh", "POST"): (LOGIN, 403, 403, 302, 302, 422, 302),
+    # --- receipts (#17): customer A's picked-up order has one.
+    ("pickup:coordinator_receipt", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("pickup:coordinator_receipt", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_receipt_reissue", "GET"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_receipt_reissue", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_credit_note", "GET"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("pickup:coordinator_credit_note", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("baskets:order_receipt", "GET"): (LOGIN, 200, 404, 404, 404, 404, 404),
+    ("baskets:order_receipt", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     # --- settlements: the coordinator's settling and reports (403); a farm's statements
     # in the portal (404 outside one's farms). The week two weeks ago is settled.
     ("settlements:window", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
@@ -352,7 +363,11 @@ WRITERS: dict[str, frozenset[str]] = {
     "settlements:margins": frozenset({"coordinator"}),
     "pickup:coordinator_cancel_order": frozenset({"coordinator"}),
     "pickup:coordinator_weigh": frozenset({"coordinator"}),
-    "pickup:farm_weigh": MANAGE_X,  # the coordinator's first farm is farm X
+    "pickup:farm_weigh": MANAGE_X,
+    "pickup:coordinator_receipt_reissue": frozenset({"coordinator"}),  # drawn again
+    "pickup:coordinator_credit_note": frozenset(
+        {"coordinator"}
+    ),  # a credit note  # the coordinator's first farm is farm X
     # --- pickup points and slots
     "orders:point_create": frozenset({"coordinator"}),
     "orders:point_edit": frozenset({"coordinator"}),
@@ -465,6 +480,7 @@ class World:
     previous: OrderWindow  # closed last week
     last_week_offer: Offer  # farm X's, in the closed window
     last_week_order_a: Order  # customer A's, picked up
+    receipt_a: Receipt  # its numbered receipt
     pickup_list_x: PickupDocument  # farm X's list of last week
     weighed_line: OrderLine  # last week's 2 chickens of farm X (sold by weight), unweighed
     statement_x: FarmStatement  # farm X's statement of two weeks ago (settled)
@@ -557,6 +573,8 @@ def build_world() -> World:
         tax_class=product_x.tax_class,
     )
     Offer.objects.filter(pk=last_week.pk).update(remaining=7)
+    receipt_a = receipt_service.receipt_issue(order_id=picked_up.pk)
+    assert receipt_a is not None
     chicken = factories.offer(
         window_=previous,
         product_=factories.product(
@@ -640,6 +658,7 @@ def build_world() -> World:
         previous=previous,
         last_week_offer=last_week,
         last_week_order_a=picked_up,
+        receipt_a=receipt_a,
         pickup_list_x=pickup_list_x,
         weighed_line=weighed_line,
         statement_x=statement_x,
@@ -688,6 +707,7 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     "member_id": lambda w: FarmMember.objects.get(user=w.users["staff_x"]).pk,
     "token": lambda w: "not-a-real-token",
     "basket_id": lambda w: w.week_basket.pk,
+    "number": lambda w: w.receipt_a.number,
 }
 
 
@@ -726,6 +746,7 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "pickup:coordinator_walk_in": {"window_id": last_week},
     "pickup:coordinator_weigh": {"window_id": last_week},
     "pickup:farm_weigh": {"window_id": last_week},
+    "baskets:order_receipt": {"order_id": lambda w: w.last_week_order_a.pk},
     "baskets:coordinator_phone_order": {"window_id": lambda w: w.window.pk},
     "settlements:window": {"window_id": settled_week},
     "settlements:settle": {"window_id": settled_week},
@@ -808,6 +829,10 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
         "minimum_order_amount": "10.00",
         "pay_at_pickup": "on",
         "margin_percent": "14.00",
+        "weighed_hold_margin_percent": "15.00",
+        "address": "12, rue des Champs, Magog QC",
+        "tps_number": "123456789 RT0001",
+        "tvq_number": "1234567890 TQ0001",
         "standing_confirm_hours": "24",
         "privacy_officer": "Léa Roy",
         "privacy_email": "vie-privee@example.org",

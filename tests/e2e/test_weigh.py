@@ -1,10 +1,13 @@
 """A piece sold by weight, from the shop to the capture (#17): a customer orders a whole
 chicken (≈ 1.8 kg at 12 $/kg) by card; the week closes and the hold is left alone; the
 farmer weighs it on a phone (1,92 kg); a real Celery worker captures exactly 23,04 $ at
-the fake Stripe, and the customer's order page and email say so.
+the fake Stripe, and the customer's order page and email say so; picked up, the receipt
+PDF shows the weight.
 
-Not yet in this journey (the rest of #17): the receipt PDF and a returned jar's credit."""
+Not yet in this journey (the rest of #17): a returned jar's credit."""
 
+import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,9 +17,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.csp import CSP
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
-from orders.models import Order, OrderLine, OrderWindow, Payment
-from pickup import closing
+from orders.models import Order, OrderLine, OrderWindow, Payment, Receipt
+from pickup import closing, services
 from tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -124,5 +128,22 @@ def test_a_chicken_is_ordered_weighed_on_a_phone_and_charged_its_weight(  # type
     assert "1.92 kg" in final.body
     assert "$23.04" in final.body
     screenshot(page, "weigh-order-paid-en")
+
+    # 5. Picked up: the worker issues the numbered receipt; it shows the weight.
+    services.order_mark_pickup(order_id=order.pk, picked_up=True)
+    wait_for(
+        lambda: Receipt.objects.filter(order=order).exclude(pdf="").exists(),
+        timeout=30,
+        what="the receipt",
+    )
+    page.reload()
+    link = page.get_by_role("link", name="Receipt 1 (PDF)")
+    response = page.request.get(base + str(link.get_attribute("href")))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.body())).pages
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
+    assert "1 × Whole chicken, 1.92 kg at $12.00/kg" in text
+    assert "Paid by card $23.04" in text
     assert page.console_errors == []  # type: ignore[attr-defined]
     assert phone.console_errors == []  # type: ignore[attr-defined]

@@ -22,6 +22,10 @@ def _data(**changes: str) -> dict[str, str]:
         "pay_at_pickup": "",
         "standing_confirm_hours": "24",
         "margin_percent": "12.50",
+        "weighed_hold_margin_percent": "15",
+        "address": "12, rue des Champs\nMagog QC J1X 0A1",
+        "tps_number": "123456789 RT0001",
+        "tvq_number": "1234567890 TQ0001",
         "privacy_officer": "Léa Roy",
         "privacy_email": "vie-privee@example.org",
     }
