@@ -44,14 +44,37 @@ profiler's overhead); read it with `python -m pstats FILE`.
 authorized hold, so the close also captures them (`payments.window_collect`) through the
 real `stripe` library over HTTP. Stripe is `tests.fake_stripe.FakeStripe`, started in
 this process on 127.0.0.1; it holds a manual-capture PaymentIntent (`requires_capture`)
-of each card order's total (`payments.owed`), its customer and saved card, and our
-Payment row (a HOLD, authorized) points at it. The closing process gets
-STRIPE_SECRET_KEY, STRIPE_API_BASE (the fake) and STRIPE_IDEMPOTENCY_PREFIX. After the
-close every card order must have been captured once, for what it owes; the last line
-then adds `card_orders=C stripe_calls=S` (the requests the fake answered during the
-close), the line before it the calls by endpoint. The fake answers in about a
-millisecond, Stripe in 200 to 500 ms: multiply. Without --card-share no STRIPE_*
-variable reaches the close, so it never calls out.
+of each card order's total (`payments.hold_needed`: what it owes, `payments.owed`, or
+with pieces sold by weight their estimate plus the co-op's margin), its customer and
+saved card, and our Payment row (a HOLD, authorized) points at it. The closing process
+gets STRIPE_SECRET_KEY, STRIPE_API_BASE (the fake) and STRIPE_IDEMPOTENCY_PREFIX. After
+the close every card order must have been captured once, for what it owes, except one
+with pieces still to weigh (see --weighed-share), which must not have been captured at
+all; the last line then adds `card_orders=C stripe_calls=S` (the requests the fake
+answered during the close), the line before it the calls by endpoint. The fake answers
+in about a millisecond, Stripe in 200 to 500 ms: multiply. Without --card-share no
+STRIPE_* variable reaches the close, so it never calls out.
+
+`--weighed-share F` (0 to 1, default 0) makes that share of the products (rounded)
+sold by the piece and priced by weight (#17): unit "kg", a price per kg of 8 to 30 $
+and an `estimated_weight` of 0.5 to 3 kg a piece, which their order lines copy into
+`unit_weight_estimate`. They are chosen, with their prices and weights, by a generator
+of their own seeded from SEED: runs are repeatable, and the rest of the week (offers,
+orders, lines, units, card orders) is drawn as without the option. No piece is weighed
+at the close (`pickup.weighing` does it after), so every line of such a product keeps
+`weight` NULL, its order waits for weights (`orders.selectors.awaiting_weights()`) and
+the farm lists print a label line per piece to weigh. With --card-share, a card order
+with such a line must NOT be captured at the close: its hold stays authorized (Stripe
+`requires_capture`, nothing received, covering at least what it owes); every other card
+order is captured once, for what it owes. When the option is given, the seed line adds
+`weighed_offers= weighed_lines=`, the `cards:` line `to_weigh=` (card orders with such a
+line), and the last line
+
+    weighed_lines=W awaiting_orders=A
+
+the locked orders' lines sold by weight, and the orders still waiting for pieces to be
+weighed, which must be every order with such a line; the `stripe:` line always says
+`held_to_weigh=`, the card orders left authorized.
 """
 
 import argparse
@@ -303,6 +326,9 @@ class Seeded:
     units: int
     taxable_lines: int
     card_orders: int
+    weighed_products: int = 0  # sold by the piece, priced by weight (--weighed-share)
+    weighed_lines: int = 0  # confirmed lines of those products
+    weighed_card_orders: int = 0  # card orders with such a line: held until weighed
 
 
 def batches[T](items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
@@ -365,7 +391,28 @@ def is_card(n: int, share: float) -> bool:
     return int((n + 1) * share) > int(n * share)
 
 
-def seed(*, orders: int, points: int, baskets: int, card_share: float = 0.0) -> Seeded:
+def weighed_products(count: int, share: float) -> dict[int, tuple[Decimal, Decimal]]:
+    """`share` of the `count` products (rounded) sold by the piece and priced by weight:
+    their index → (price per kg, 8 to 30 $ by 5 cents; estimated kg per piece, 0.5 to
+    3 by 10 g). Drawn from a generator of their own, seeded from SEED: repeatable, and
+    the rest of the week (products, orders, lines, units) is drawn exactly as without
+    --weighed-share, whatever the share."""
+    rng = random.Random(f"{SEED}:weighed")  # noqa: S311 - bench data, not secrets
+    chosen = sorted(rng.sample(range(count), round(count * share)))
+    return {
+        index: (Decimal(rng.randint(160, 600) * 5) / 100, Decimal(rng.randint(50, 300)) / 100)
+        for index in chosen
+    }
+
+
+def seed(
+    *,
+    orders: int,
+    points: int,
+    baskets: int,
+    card_share: float = 0.0,
+    weighed_share: float = 0.0,
+) -> Seeded:
     import factory
     import factory.random
     from django.contrib.auth.hashers import make_password
@@ -375,7 +422,7 @@ def seed(*, orders: int, points: int, baskets: int, card_share: float = 0.0) -> 
 
     from demo import catalogue as demo_data
     from demo import factories as f
-    from farms.models import Farm, FarmMember, Product, TaxClass
+    from farms.models import Farm, FarmMember, Product, TaxClass, Unit
     from orders.models import Offer, Order, OrderLine, OrderWindow, PickupPoint, PickupSlot
 
     rng = random.Random(SEED)  # noqa: S311 - bench data, not secrets
@@ -396,6 +443,7 @@ def seed(*, orders: int, points: int, baskets: int, card_share: float = 0.0) -> 
     popularity = [rng.choice((1, 1, 1, 2, 2, 3, 5, 8)) for _ in catalogue]
     cumulative = [sum(popularity[: i + 1]) for i in range(len(popularity))]
     offer_indexes = range(len(catalogue))
+    by_weight = weighed_products(len(catalogue), weighed_share)
 
     pickups = point_plans(points)
     point_weights = [p.weight for p in pickups]
@@ -469,12 +517,17 @@ def seed(*, orders: int, points: int, baskets: int, card_share: float = 0.0) -> 
                 description=template.description,
                 unit=template.unit,
                 package_size=template.package_size,
-                price=price(rng, template.price),
+                price=price(rng, template.price),  # drawn for every product: same draws
                 tax_class=template.tax_class,
                 default_quantity=template.default_quantity,
             )
             for farm_index, template in catalogue
         ]
+        for index, (per_kg, piece_kg) in by_weight.items():
+            # Sold by the piece at about piece_kg, priced per kg (a chicken, a cheese).
+            product = products[index]
+            product.unit, product.package_size = Unit.KG, ""
+            product.price, product.estimated_weight = per_kg, piece_kg
         Product.objects.bulk_create(products, batch_size=BATCH)
 
         point_objs = PickupPoint.objects.bulk_create(
@@ -554,6 +607,11 @@ def seed(*, orders: int, points: int, baskets: int, card_share: float = 0.0) -> 
             1 for i, _ in confirmed_lines if products[i].tax_class == TaxClass.TAXABLE
         ),
         card_orders=sum(plan.card for plan in plans),
+        weighed_products=len(by_weight),
+        weighed_lines=sum(1 for i, _ in confirmed_lines if i in by_weight),
+        weighed_card_orders=sum(
+            1 for plan in plans if plan.card and any(i in by_weight for i, _ in plan.lines)
+        ),
     )
 
 
@@ -633,7 +691,10 @@ def stripe_post(base_url: str, path: str, params: dict[str, str]) -> dict[str, A
 def seed_holds(fake: Any, window_id: int) -> int:
     """What Checkout leaves for each card order: a Stripe customer with a saved card, a
     PaymentIntent holding the order's total (manual capture, `requires_capture`), and
-    our authorized HOLD payment pointing at it. Returns the number of holds."""
+    our authorized HOLD payment pointing at it. The total is `payments.hold_needed`:
+    what the order owes, its pieces sold by weight counted at their estimate plus the
+    co-op's margin (the same as `owed` for an order without them). Returns the number
+    of holds."""
     from django.conf import settings
     from django.db import transaction
 
@@ -651,7 +712,7 @@ def seed_holds(fake: Any, window_id: int) -> int:
         for order in (
             card_orders.filter(pk__in=chunk).select_related("customer").prefetch_related("lines")
         ):
-            total = payments.owed(order)
+            total = payments.hold_needed(order)
             user = order.customer
             if user is None:  # the bench's orders are all customers'
                 raise RuntimeError(f"order {order.pk} has no customer")
@@ -708,9 +769,20 @@ class CardReport(NamedTuple):
     problems: list[str]
 
 
+def to_weigh(order: Any) -> bool:
+    """Whether the order has pieces sold by weight still to weigh: delivered units of a
+    weighed line with no weight yet (`orders.selectors.lines_awaiting_weights`, read
+    on the prefetched lines)."""
+    return any(
+        line.unit_weight_estimate is not None and line.weight is None and line.delivered
+        for line in order.lines.all()
+    )
+
+
 def card_report(fake: Any, window_id: int, calls_before: int) -> CardReport:
     """The fake's requests since `calls_before` (the close's), and whether each card
-    order was captured exactly once, for what it owes."""
+    order was captured exactly once, for what it owes; or, when it has pieces still to
+    weigh, not captured at all: its hold stays authorized for the weighing."""
     from orders import pricing
     from orders.models import Order, Payment
     from payments import ledger as payments
@@ -724,7 +796,7 @@ def card_report(fake: Any, window_id: int, calls_before: int) -> CardReport:
         .prefetch_related("lines", "payments")
         .order_by("pk")
     )
-    card_orders = 0
+    card_orders = held = 0
     wrong: Counter[str] = Counter()
     for order in orders:
         card_orders += 1
@@ -739,6 +811,20 @@ def card_report(fake: Any, window_id: int, calls_before: int) -> CardReport:
         hold = holds[0]
         intent_id = hold.stripe_payment_intent_id or ""
         captures = fake.captures(intent_id)
+        if to_weigh(order):  # taken once weighed (`pickup.weighing`), not at the close
+            held += 1
+            intent = fake.intent(intent_id)
+            if captures:
+                wrong[f"to weigh, but captured {captures} times at Stripe"] += 1
+            if hold.status != Payment.Status.AUTHORIZED:
+                wrong[f"to weigh, but hold {hold.status}"] += 1
+            if hold.amount_captured:
+                wrong["to weigh, but amount_captured is not 0"] += 1
+            if intent["status"] != "requires_capture" or intent["amount_received"]:
+                wrong["to weigh, but the Stripe hold is no longer requires_capture"] += 1
+            if hold.amount_authorized < due:
+                wrong["to weigh, but the hold is below what the order owes"] += 1
+            continue
         if captures != 1:
             wrong[f"captured {captures} times at Stripe"] += 1
         if hold.status != Payment.Status.CAPTURED:
@@ -754,9 +840,41 @@ def card_report(fake: Any, window_id: int, calls_before: int) -> CardReport:
     by_endpoint = ", ".join(f"{name} ×{count}" for name, count in endpoints.most_common())
     details = (
         f"stripe: calls={len(calls)} per_card_order={per_order:.2f} failed={failed} "
-        f"replayed={replayed} ({by_endpoint or 'none'})"
+        f"replayed={replayed} held_to_weigh={held} ({by_endpoint or 'none'})"
     )
     return CardReport(details, f" card_orders={card_orders} stripe_calls={len(calls)}", problems)
+
+
+class WeighedReport(NamedTuple):
+    figures: str  # added to the last line
+    problems: list[str]
+
+
+def weighed_report(window_id: int, seeded: Seeded) -> WeighedReport:
+    """After the close: the locked orders' lines sold by weight, and the orders still
+    waiting for pieces to be weighed (`orders.selectors.awaiting_weights`): every
+    order with such a line, since nothing is weighed at the close."""
+    from orders.models import Order, OrderLine
+    from orders.selectors import awaiting_weights
+
+    locked = Order.objects.filter(window_id=window_id, status=Order.Status.LOCKED)
+    # One join read in Python: PostgreSQL, not analyzed since the bulk inserts, plans
+    # `order__in=locked` nested in `pk__in` as nested loops taking minutes.
+    order_ids = list(
+        OrderLine.objects.filter(
+            order__window_id=window_id,
+            order__status=Order.Status.LOCKED,
+            unit_weight_estimate__isnull=False,
+        ).values_list("order_id", flat=True)
+    )
+    weighed_lines, with_weighed = len(order_ids), len(set(order_ids))
+    awaiting = locked.filter(awaiting_weights()).count()
+    problems = []
+    if weighed_lines != seeded.weighed_lines:
+        problems.append(f"{weighed_lines} weighed lines locked, {seeded.weighed_lines} seeded")
+    if awaiting != with_weighed:
+        problems.append(f"{awaiting} orders await weights, {with_weighed} have weighed lines")
+    return WeighedReport(f" weighed_lines={weighed_lines} awaiting_orders={awaiting}", problems)
 
 
 # --- The close --------------------------------------------------------------------------------
@@ -884,6 +1002,13 @@ def main() -> int:
         help="share of the orders paid by card, 0 to 1, captured through a fake Stripe (0)",
     )
     parser.add_argument(
+        "--weighed-share",
+        type=float,
+        default=None,  # 0; None tells that the option was not given
+        metavar="F",
+        help="share of the products sold by the piece and priced by weight, 0 to 1 (0)",
+    )
+    parser.add_argument(
         "--close-only", type=int, metavar="WINDOW_ID", help="only close this window (a child)"
     )
     args = parser.parse_args()
@@ -893,6 +1018,8 @@ def main() -> int:
         parser.error("--orders must be positive and --baskets not negative")
     if not 0 <= args.card_share <= 1:
         parser.error("--card-share must be between 0 and 1")
+    if args.weighed_share is not None and not 0 <= args.weighed_share <= 1:
+        parser.error("--weighed-share must be between 0 and 1")
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGHUP, _stop)
 
@@ -944,12 +1071,18 @@ def main() -> int:
             points=args.points,
             baskets=args.baskets,
             card_share=args.card_share,
+            weighed_share=args.weighed_share or 0.0,
         )
         seed_seconds = time.perf_counter() - started
+        weighed = ""
+        if args.weighed_share is not None:
+            weighed = (
+                f"weighed_offers={seeded.weighed_products} weighed_lines={seeded.weighed_lines} "
+            )
         print(
             f"seed: orders={seeded.orders} lines={seeded.lines} units={seeded.units} "
             f"taxable_lines={seeded.taxable_lines} baskets={seeded.baskets} "
-            f"farms={seeded.farms} offers={seeded.products} points={seeded.points} "
+            f"farms={seeded.farms} offers={seeded.products} {weighed}points={seeded.points} "
             f"slots={seeded.slots} window={seeded.window_id} seconds={seed_seconds:.2f} "
             f"seed_peak_rss_mb={peak_rss_mb():.0f} db={connection.vendor}",
             flush=True,
@@ -959,8 +1092,9 @@ def main() -> int:
             started = time.perf_counter()
             holds = seed_holds(fake, seeded.window_id)
             calls_before = len(fake.requests)
+            held_text = f"to_weigh={seeded.weighed_card_orders} " if weighed else ""
             print(
-                f"cards: card_orders={seeded.card_orders} holds={holds} "
+                f"cards: card_orders={seeded.card_orders} holds={holds} {held_text}"
                 f"stripe_calls={calls_before} seconds={time.perf_counter() - started:.2f} "
                 f"stripe={fake.base_url} (fake)",
                 flush=True,
@@ -978,6 +1112,12 @@ def main() -> int:
             figures += report.figures
             if report.problems:
                 print("card payments went wrong: " + "; ".join(report.problems), file=sys.stderr)
+                status = status or 1
+        if args.weighed_share is not None and figures:
+            weighing = weighed_report(seeded.window_id, seeded)
+            figures += weighing.figures
+            if weighing.problems:
+                print("weighed lines went wrong: " + "; ".join(weighing.problems), file=sys.stderr)
                 status = status or 1
         if figures:
             print(figures, flush=True)
