@@ -16,7 +16,7 @@ which their units were taken (OrderLine.unit_price).
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -237,8 +237,10 @@ def grid_products(*, farm: Farm, window: OrderWindow) -> list[Product]:
     )
 
 
-def read_csv(data: bytes) -> tuple[list[OfferRow], list[RowOutcome]]:
-    """Rows to apply, and the lines refused before applying (unreadable numbers)."""
+def open_csv(data: bytes) -> tuple[list[str], Iterator[list[str]]]:
+    """A spreadsheet's CSV as people save it (UTF-8 or Windows' encoding; commas,
+    semicolons or tabs): its first line in lower case, and a reader of the others.
+    CsvError when the file is too large, not text, or empty."""
     if len(data) > CSV_MAX_BYTES:
         raise CsvError(_("The file is too large (1 MB at most)."))
     for encoding in ("utf-8-sig", "cp1252"):
@@ -260,6 +262,12 @@ def read_csv(data: bytes) -> tuple[list[OfferRow], list[RowOutcome]]:
         raise CsvError(_("The file is empty.")) from None
     except csv.Error as error:
         raise CsvError(_("The file is not a valid CSV file.")) from error
+    return header, reader
+
+
+def read_csv(data: bytes) -> tuple[list[OfferRow], list[RowOutcome]]:
+    """Rows to apply, and the lines refused before applying (unreadable numbers)."""
+    header, reader = open_csv(data)
     missing = [c for c in ("product_id", "quantity", "price") if c not in header]
     if missing:
         raise CsvError(

@@ -8,6 +8,7 @@ settled), every typed value kept and nothing saved; a weight far from its estima
 asked again before anything is saved; saved, the page redirects to itself (PRG).
 """
 
+import csv
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,9 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required, farmer_required
+from common.spreadsheet import csv_bytes
 from farms.access import managed_farm, managed_farms
 from farms.models import Farm
-from orders.errors import WeekSettled
+from orders import publishing
+from orders.errors import CsvError, WeekSettled
 from orders.models import OrderLine, OrderWindow
 
 from . import weighing
@@ -126,12 +129,20 @@ def _weigh_page(
     problems: list[str] = []  # refusals tied to no field shown
     far: list[weighing.FarWeight] = []
     status = 200
+    if request.method == "GET" and request.GET.get("format") == "csv":
+        return _csv_download(window, lines)
     if request.method == "POST":
-        posted = {
-            key: str(request.POST.get(key, ""))[:50]
-            for key in request.POST
-            if WEIGHT_FIELD.fullmatch(key)
-        }
+        upload = request.FILES.get("csv")
+        if upload is not None:
+            # A spreadsheet of the pieces: its weights go where the page's fields would
+            # (the page comes back with them, each refusal beside its piece).
+            posted = _posted_from_csv(upload.read(), problems)
+        else:
+            posted = {
+                key: str(request.POST.get(key, ""))[:50]
+                for key in request.POST
+                if WEIGHT_FIELD.fullmatch(key)
+            }
         if window.settled_at is not None:
             problems.append(WeekSettled().message)
             status = 409
@@ -205,9 +216,74 @@ def _weigh_page(
             "error_count": len(errors) + len(problems),
             "far": far,
             "action": request.get_full_path(),
+            "csv_url": _with_query(request.get_full_path(), "format=csv"),
         },
         status=status,
     )
+
+
+CSV_COLUMNS = ("line", "piece", "order", "customer", "product", "estimate_kg", "kg")
+
+
+def _with_query(path: str, query: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}{query}"
+
+
+def _csv_download(window: OrderWindow, lines: list[weighing.LineToWeigh]) -> HttpResponse:
+    """The pieces to weigh as a spreadsheet: fill the kg column, upload it again."""
+    rows: list[list[object]] = [list(CSV_COLUMNS)]
+    for item in lines:
+        line = item.line
+        for row in item.units:
+            rows.append(
+                [
+                    line.pk,
+                    row.unit,
+                    line.order_id,
+                    str(line.order.customer) if line.order.customer else "",
+                    line.offer.product.name,
+                    item.estimate,
+                    row.kg if row.kg is not None else "",
+                ]
+            )
+    response = HttpResponse(csv_bytes(rows), content_type="text/csv; charset=utf-8")
+    name = f"pesees-{window.pickup_date.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _posted_from_csv(data: bytes, problems: list[str]) -> dict[str, str]:
+    """The weights of an uploaded spreadsheet as the page's fields ({w-<line>-<piece>:
+    text}); a file that cannot be read, or a line that names no piece, in `problems`."""
+    try:
+        header, reader = publishing.open_csv(data)
+    except CsvError as refusal:
+        problems.append(refusal.message)
+        return {}
+    missing = [name for name in ("line", "piece", "kg") if name not in header]
+    if missing:
+        problems.append(
+            _("The first line must name the columns %(columns)s; missing: %(missing)s.")
+            % {"columns": ", ".join(CSV_COLUMNS), "missing": ", ".join(missing)}
+        )
+        return {}
+    col = {name: header.index(name) for name in ("line", "piece", "kg")}
+    posted: dict[str, str] = {}
+    try:
+        for number, record in enumerate(reader, start=2):
+            cells = {k: record[i].strip() if i < len(record) else "" for k, i in col.items()}
+            if not cells["kg"]:
+                continue  # not weighed yet
+            name = f"w-{cells['line']}-{cells['piece']}"
+            if not WEIGHT_FIELD.fullmatch(name):
+                problems.append(
+                    _("Line %(number)s of the file names no piece to weigh.") % {"number": number}
+                )
+                continue
+            posted[name] = cells["kg"][:50]
+    except csv.Error:
+        problems.append(_("The file is not a valid CSV file."))
+    return posted
 
 
 def _changed_weights(

@@ -4,6 +4,8 @@ their farm's pieces, coordinators every farm's; typed weights are saved all toge
 nothing saved, a weight far from its estimate asked again, a settled week refused (409);
 the page's queries do not grow with its lines."""
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -297,3 +300,46 @@ def test_the_page_s_queries_do_not_grow_with_its_lines(client, week, role) -> No
     _add_lines(week, 10)
     UnitWeight.objects.create(line=week.line, unit=1, kg=Decimal("1.9"))
     assert _queries(client, url) == few
+
+
+# --- From a spreadsheet: the pieces downloaded, their weights uploaded -------------------
+
+
+def _uploaded(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("pesees.csv", text.encode("utf-8-sig"), content_type="text/csv")
+
+
+def test_the_pieces_download_as_a_spreadsheet_and_upload_with_their_weights(client, week) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(week.farmer)
+    url = _farm_url(week)
+    response = client.get(url + "?format=csv", **EN)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["line", "piece", "order", "customer", "product", "estimate_kg", "kg"]
+    assert [row[:2] for row in rows[1:]] == [[str(week.line.pk), "1"], [str(week.line.pk), "2"]]
+    assert rows[1][3:6] == ["Marie Tremblay", "Poulet entier", "1.800"]
+    # A French spreadsheet saves with semicolons and decimal commas.
+    sheet = "\n".join(
+        ";".join(cell for cell in row[:6]) + ";" + kg
+        for row, kg in zip(rows, ["kg", "1,92", "1,75"], strict=True)
+    )
+    response = client.post(url, {"csv": _uploaded(sheet)}, **EN)
+    assert response.status_code == 302
+    week.line.refresh_from_db()
+    assert week.line.weight == Decimal("3.670")
+
+
+def test_a_spreadsheet_with_a_bad_weight_saves_nothing_and_says_which(client, week) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(week.farmer)
+    sheet = f"line,piece,kg\n{week.line.pk},1,1.9\n{week.line.pk},2,lourd\nnot-a-line,1,2\n"
+    response = client.post(_farm_url(week), {"csv": _uploaded(sheet)}, **EN)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "« lourd » is not a weight" in page
+    assert "Line 4 of the file names no piece to weigh." in page
+    assert f'id="{_field(week.line, 1)}" name="{_field(week.line, 1)}" value="1.9"' in page
+    assert not UnitWeight.objects.exists()
+    missing = client.post(_farm_url(week), {"csv": _uploaded("product,kg\nx,1\n")}, **EN)
+    assert missing.status_code == 422
+    assert "missing: line, piece" in missing.content.decode()
