@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from orders.models import Order, OrderWindow, Payment
 from tests import factories
+from tests.e2e.helpers import sign_in as _login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,16 +42,6 @@ def coordinator_page(browser):  # type: ignore[no-untyped-def]
     page = _new_page(browser, 1280, 900)
     yield page
     page.context.close()
-
-
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(
-        lambda url: "/accounts/login/" not in url
-    )  # each role lands where its work is
 
 
 def _add(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]

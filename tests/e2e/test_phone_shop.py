@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from orders.models import Offer, OrderWindow
 from tests.e2e.axe import WCAG, violations
+from tests.e2e.helpers import sign_in_demo as _login
 
 # WCAG 2.2 AA and axe's best practices (landmarks named once, one h1…).
 RULES = {"runOnly": {"type": "tag", "values": [*WCAG["runOnly"]["values"], "best-practice"]}}
@@ -67,14 +68,6 @@ def test_without_javascript_an_add_comes_back_to_its_product(  # type: ignore[no
     assert page.evaluate("window.scrollY") > far - 1000
     screenshot(page, "shop-nojs-back-to-product-phone-fr")
     context.close()
-
-
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", "coop-demo-2026")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def _overflow(page) -> int:  # type: ignore[no-untyped-def]

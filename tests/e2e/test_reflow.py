@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from farms.models import FarmMember
 from orders.models import Order, OrderWindow
 from tests.e2e.axe import WCAG, violations
+from tests.e2e.helpers import sign_in_demo as _login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,14 +31,6 @@ _WIDE = """() => [...document.querySelectorAll('body *')]
     .filter(el => !el.closest('.table-scroll, .category-jump'))
     .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
     .slice(0, 5).map(el => el.tagName + (el.className ? '.' + el.className : ''))"""
-
-
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", "coop-demo-2026")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def _width(page) -> int:  # type: ignore[no-untyped-def]

@@ -12,18 +12,9 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from settlements.models import FarmStatement
+from tests.e2e.helpers import sign_in_demo as _login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", "coop-demo-2026")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(
-        lambda url: "/accounts/login/" not in url
-    )  # each role lands where its work is
 
 
 def test_farmer_downloads_a_statement_and_the_treasurer_marks_payouts(  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ from baskets import standing, standing_emails, week_baskets
 from baskets.models import StandingBasket, StandingWeek
 from orders.models import Offer, Order, OrderLine, OrderWindow, PickupSlot
 from tests import factories
+from tests.e2e.helpers import sign_in as _login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -64,14 +65,6 @@ def phones(browser) -> Iterator[Callable[[], Any]]:  # type: ignore[no-untyped-d
 def _no_console_errors(*pages) -> None:  # type: ignore[no-untyped-def]
     errors = [error for page in pages for error in page.console_errors]
     assert errors == [], "\n".join(errors)
-
-
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def _add_in_shop(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from orders.models import Order, OrderLine, OrderWindow, Payment, Receipt
 from pickup import closing, services
 from tests import factories
+from tests.e2e.helpers import sign_in as _login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,14 +36,6 @@ def _page(browser, *, locale: str, width: int, height: int):  # type: ignore[no-
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.console_errors = errors  # type: ignore[attr-defined]
     return page
-
-
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def test_a_chicken_is_ordered_weighed_on_a_phone_and_charged_its_weight(  # type: ignore[no-untyped-def]
