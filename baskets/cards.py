@@ -132,7 +132,7 @@ def _card_key(offer: Any, *, quantity: int, language: str, signed_in: bool) -> s
             getattr(product, "thumbnail_url", ""),
         )
     )
-    return f"shop-card:v8:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
+    return f"shop-card:v9:{offer.pk}:{_digest(state)}:{quantity}:{language}:{int(signed_in)}"
 
 
 def _card(offer: Any, *, user: Any, quantities: dict[int, int]) -> str:
@@ -232,7 +232,7 @@ def list_data(window: OrderWindow) -> ListData:
     cards (what this customer has in their basket always does, and every change is
     checked against the stock under its locks)."""
     seconds = settings.SHOP_LIST_SECONDS
-    key = f"shop-data:v2:{window.pk}"
+    key = f"shop-data:v3:{window.pk}"
     if seconds:
         version = _cache().get(key)
         if isinstance(version, str):
@@ -292,7 +292,7 @@ def offers_list(
         repr((data.version, window.closes_at, window.pickup_date, filters, language, signed_in))
     )
     key = (
-        f"shop-offers:v5:{window.pk}:{language}:{int(signed_in)}:"
+        f"shop-offers:v6:{window.pk}:{language}:{int(signed_in)}:"
         f"{_digest(repr((filters.farm, filters.category, filters.certification)), 8)}"
     )
     drawn = None if filters.q else _cache().get(key)  # a search is never kept
@@ -382,7 +382,7 @@ def basket_parts(
     if state and state.lines and not state.released:
         near = selectors.hold_near(last_activity=state.last_activity, minutes=minutes, now=now)
         key = (
-            f"shop-basket:v5:{user.pk}:{state.digest}:{where}:{get_language()}"
+            f"shop-basket:v6:{user.pk}:{state.digest}:{where}:{get_language()}"
             f":{minutes}:{int(near)}"
         )
         parts = _cache().get(key)
@@ -468,7 +468,7 @@ def _panel(
             hold,
         )
     )
-    key = f"shop-panel:v7:{_digest(state, 20)}"
+    key = f"shop-panel:v8:{_digest(state, 20)}"
     html = _cache().get(key)
     if not isinstance(html, str):
         html = render_to_string(

@@ -63,6 +63,7 @@ class ShopProduct:
     farm: ShopFarm
     thumbnail_url: str = ""  # the 400 px WebP made at upload; empty: none
     estimated_weight: Decimal | None = None  # kg a piece, for a product sold by weight
+    deposit: Decimal = Decimal("0.00")  # on its returnable container, charged apart
 
     @property
     def weighed(self) -> bool:
@@ -90,7 +91,7 @@ OFFER_COLUMNS = (
     "product__description", "product__unit", "product__package_size",
     "product__tax_class", "product__updated_at", "product__farm_id",
     "product__farm__name", "product__farm__slug", "product__thumbnail",
-    "product__estimated_weight",
+    "product__estimated_weight", "product__deposit",
 )  # fmt: skip
 FARM_COLUMN = OFFER_COLUMNS.index("product__farm_id")
 FARM_SLUG_COLUMN = OFFER_COLUMNS.index("product__farm__slug")
@@ -134,7 +135,7 @@ def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
     offers = []
     for (pk, quantity, remaining, price, name, category, description, unit, package,
          tax_class, updated_at, farm_id, farm_name, farm_slug, thumbnail,
-         weight) in rows:  # fmt: skip
+         weight, deposit) in rows:  # fmt: skip
         farm = farms.get(farm_id)
         if farm is None:
             farm = farms[farm_id] = ShopFarm(pk=farm_id, name=farm_name, slug=farm_slug)
@@ -143,7 +144,7 @@ def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
             name=name, category=category, description=description, unit_label=label,
             tax_class=tax_class, updated_at=updated_at, farm_id=farm_id, farm=farm,
             thumbnail_url=default_storage.url(thumbnail) if thumbnail else "",
-            estimated_weight=weight,
+            estimated_weight=weight, deposit=deposit,
         )  # fmt: skip
         offers.append(
             ShopOffer(

@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     announcement_views,
     counter_views,
+    credit_views,
     payment_views,
     privacy_views,
     standing_views,
@@ -21,6 +22,7 @@ urlpatterns = [
     path("basket/keep/", views.basket_keep, name="keep"),
     path("checkout/", views.checkout, name="checkout"),
     path("my/orders/", views.my_orders, name="my_orders"),
+    path("my/credit/", credit_views.my_credit, name="my_credit"),
     path("my/orders/<int:order_id>/", views.order_detail, name="order"),
     path("my/orders/<int:order_id>/cancel/", views.order_cancel, name="order_cancel"),
     path(

@@ -30,7 +30,7 @@ from orders import services as market_services
 from orders.models import Offer, Order, OrderWindow, PickupPoint, PointClosure, Receipt
 from orders.slots import closed_point_ids, slots_for_week
 from payments import gateway
-from payments.ledger import payment_state
+from payments.ledger import credit_balance, payment_state
 from pickup import receipt_views
 
 from . import emails, payment_views, selectors, usual, week_baskets
@@ -379,6 +379,7 @@ def checkout(request: AuthenticatedHttpRequest) -> HttpResponse:
             # Full slots cannot be chosen (the customer's own slot stays choosable).
             "full_slots": {pk for pk, free in room.items() if free <= 0},
             "card_enabled": "card" in methods,
+            "credit_balance": credit_balance(request.user.pk),
         },
         status=status,
     )
@@ -415,6 +416,7 @@ def order_detail(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
             "pay": payment_state(order) if order.status != Order.Status.BASKET else None,
             "card_enabled": gateway.enabled(),
             "receipts": list(order.receipts.exclude(pdf="").order_by("number")),
+            "credit_balance": credit_balance(request.user.pk),
         },
     )
 
@@ -524,5 +526,6 @@ def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
             "window": window,
             "can_repeat": selectors.has_order_to_repeat(customer_id=request.user.pk, window=window),
             "languages": settings.LANGUAGES,
+            "credit_balance": credit_balance(request.user.pk),
         },
     )

@@ -69,6 +69,23 @@ class PriceField(forms.DecimalField):
         return super().to_python(value)
 
 
+class DepositField(PriceField):
+    """A deposit on a returnable container, typed as a price: empty or 0 for none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "error_messages", {"min_value": _("Enter a deposit of 0 or more (0 for none).")}
+        )
+        forms.DecimalField.__init__(
+            self, max_digits=6, decimal_places=2, min_value=Decimal("0"), **kwargs
+        )
+
+    def clean(self, value: Any) -> Decimal:
+        return super().clean(value) or Decimal("0.00")
+
+
 class WeightField(forms.DecimalField):
     """A weight in kg as people type it: 1.8, « 1,8 », "1,8 kg"."""
 
@@ -189,6 +206,14 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
             "and they pay what it weighs. Leave empty otherwise."
         ),
     )
+    deposit = DepositField(
+        label=_("Deposit on the container ($)"),
+        help_text=_(
+            "A returnable jar, carton or crate, such as 0.50: charged apart from the price, "
+            "without tax, and credited back to the customer when it is returned. Leave "
+            "empty for none."
+        ),
+    )
     photo = PhotoField()
     remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
 
@@ -202,6 +227,7 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
             "package_size",
             "price",
             "estimated_weight",
+            "deposit",
             "tax_class",
             "photo",
             "is_active",
@@ -266,6 +292,7 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
             is_active=data["is_active"],
             default_quantity=data["default_quantity"],
             estimated_weight=data.get("estimated_weight"),
+            deposit=data.get("deposit") or Decimal("0.00"),
         )
 
     def add_duplicate_error(self, message: str) -> None:

@@ -256,6 +256,17 @@ class Product(models.Model):
             "customers order pieces at this estimate, and pay what each piece weighs."
         ),
     )
+    deposit = models.DecimalField(
+        _("deposit on the container"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_(
+            "A returnable jar, carton or crate (0.50 for a jar): charged apart from the "
+            "price, without tax, and credited back when the container is returned."
+        ),
+    )
     photo = models.ImageField(_("photo"), upload_to="products/", blank=True)
     thumbnail = models.ImageField(_("thumbnail"), upload_to="products/thumbs/", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -280,6 +291,7 @@ class Product(models.Model):
                 | (Q(unit="kg") & Q(estimated_weight__gt=0)),
                 name="product_estimated_weight_per_kg",
             ),
+            models.CheckConstraint(condition=Q(deposit__gte=0), name="product_deposit_positive"),
         ]
 
     def __str__(self) -> str:

@@ -48,6 +48,7 @@ class ProductData:
     is_active: bool
     default_quantity: int
     estimated_weight: Decimal | None = None  # kg a piece, for a product sold by weight
+    deposit: Decimal = Decimal("0.00")  # on its returnable container, charged apart
 
 
 @transaction.atomic

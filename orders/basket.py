@@ -253,6 +253,7 @@ def _line_set(
             unit_price=price,
             tax_class=offer.product.tax_class,
             unit_weight_estimate=offer.product.estimated_weight,
+            deposit=offer.product.deposit,
         )
     order.last_activity_at = now
     if order.status == Order.Status.CONFIRMED and granted != current:
@@ -396,6 +397,7 @@ def _fill_locked(
                     unit_price=offer.price,  # as read under the offer's lock
                     tax_class=offer.product.tax_class,
                     unit_weight_estimate=offer.product.estimated_weight,
+                    deposit=offer.product.deposit,
                 )
             )
         message = ""

@@ -540,6 +540,11 @@ class OrderLine(models.Model):
     weight = models.DecimalField(
         _("weight delivered (kg)"), max_digits=9, decimal_places=3, null=True, blank=True
     )
+    # A returnable container's deposit per unit (the product's when the line was made):
+    # charged with the line, untaxed, not a farm sale; credited back when returned.
+    deposit = models.DecimalField(
+        _("deposit per unit"), max_digits=6, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("order line")
@@ -556,6 +561,7 @@ class OrderLine(models.Model):
                 | (Q(unit_weight_estimate__isnull=False) & Q(weight__gte=0)),
                 name="orderline_weight_of_a_weighed_line",
             ),
+            models.CheckConstraint(condition=Q(deposit__gte=0), name="orderline_deposit_positive"),
         ]
 
     def __str__(self) -> str:
@@ -577,9 +583,9 @@ class OrderLine(models.Model):
         )
 
     @property
-    def priced(self) -> tuple[Decimal, int, str, Decimal | None]:
+    def priced(self) -> tuple[Decimal, int, str, Decimal | None, Decimal]:
         """The line as `pricing.totals` takes it: on what is delivered."""
-        return (self.unit_price, self.delivered, self.tax_class, self.kg)
+        return (self.unit_price, self.delivered, self.tax_class, self.kg, self.deposit)
 
     @property
     def amount(self) -> Decimal:
@@ -631,12 +637,14 @@ class Payment(models.Model):
     class Method(models.TextChoices):
         CARD = "card", _("card")
         AT_PICKUP = "at_pickup", _("pay at pickup")
+        CREDIT = "credit", _("store credit")
 
     class Kind(models.TextChoices):
         HOLD = "hold", _("card hold")  # Checkout, manual capture, card saved
         CHARGE = "charge", _("card charge")  # off-session, at close
         LINK = "link", _("payment link")  # Checkout, automatic capture, after close
         CASH = "cash", _("at pickup")
+        CREDIT = "credit", _("store credit")  # the customer's balance, used at close
 
     class Status(models.TextChoices):
         PENDING = "pending", _("awaiting authorization")
@@ -747,6 +755,7 @@ class Refund(models.Model):
         OVERPAYMENT = "overpayment", _("overpayment")
         WEIGHED = "weighed", _("weighed less than estimated")
         BY_HAND = "by_hand", _("given back by hand")
+        TO_CREDIT = "to_credit", _("given back as store credit")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -1027,3 +1036,104 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class CreditAccount(models.Model):
+    """A customer's store credit. The balance is the sum of the account's entries, kept
+    on this row, which every entry updates under its lock (`payments.credit`): two
+    coordinators crediting at once write two entries, and the database keeps the
+    balance at zero or above."""
+
+    customer = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="credit_account",
+    )
+    balance = models.DecimalField(
+        _("balance"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    keep_refunds = models.BooleanField(
+        _("keep money owed back as store credit"),
+        default=False,
+        help_text=_(
+            "When an item is short or weighs less than estimated, the difference goes to "
+            "your store credit instead of back to your card."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("store credit")
+        verbose_name_plural = _("store credits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(balance__gte=0), name="creditaccount_balance_never_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.balance}"
+
+
+class CreditEntry(models.Model):
+    """One movement of a customer's store credit, with its reason, author and date."""
+
+    class Reason(models.TextChoices):
+        SHORTAGE = "shortage", _("money owed back on an order")
+        GOODWILL = "goodwill", _("goodwill gesture")
+        DEPOSIT = "deposit", _("containers returned")
+        REFUND = "refund", _("refund kept as credit")
+        PAYMENT = "payment", _("used on an order")
+        CORRECTION = "correction", _("correction")
+
+    account = models.ForeignKey(
+        CreditAccount,
+        verbose_name=_("store credit"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    balance_after = models.DecimalField(_("balance after"), max_digits=10, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_entries",
+    )
+    # Containers returned: which product's, and how many.
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("container of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    containers = models.PositiveIntegerField(_("containers"), default=0)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("store credit entry")
+        verbose_name_plural = _("store credit entries")
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="creditentry_amount_not_zero"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="creditentry_balance_never_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.amount} ({self.reason})"

@@ -64,25 +64,36 @@ class Totals:
     tps: Decimal
     tvq: Decimal
     items: int
+    # Deposits on returnable containers: charged apart, without tax (a refundable
+    # security, not the price of a supply: docs/customers.md), not a farm's sale.
+    deposits: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
-        return self.subtotal + self.tps + self.tvq
+        return self.subtotal + self.tps + self.tvq + self.deposits
 
 
-Line = tuple[Decimal, int, str] | tuple[Decimal, int, str, Decimal | None]
+Line = (
+    tuple[Decimal, int, str]
+    | tuple[Decimal, int, str, Decimal | None]
+    | tuple[Decimal, int, str, Decimal | None, Decimal]
+)
 
 
 def totals(lines: Iterable[Line]) -> Totals:
-    """Totals of (unit_price, quantity, tax_class[, kg]) lines: kg for a weighed line."""
-    subtotal = taxable = ZERO
+    """Totals of (unit_price, quantity, tax_class[, kg[, deposit]]) lines: kg for a
+    weighed line, the deposit per unit for a returnable container."""
+    subtotal = taxable = deposits = ZERO
     items = 0
     for line in lines:
         unit_price, quantity, tax_class = line[0], line[1], line[2]
         weighed = line[3] if len(line) > 3 else None  # type: ignore[misc]
+        deposit = line[4] if len(line) > 4 else None  # type: ignore[misc]
         amount = line_amount(unit_price=unit_price, quantity=quantity, kg=weighed)
         subtotal += amount
         items += quantity
+        if deposit:
+            deposits += deposit * quantity
         if tax_class == TaxClass.TAXABLE:
             taxable += amount
     return Totals(
@@ -91,4 +102,5 @@ def totals(lines: Iterable[Line]) -> Totals:
         tps=to_cent(taxable * settings.COOP_TPS_RATE),
         tvq=to_cent(taxable * settings.COOP_TVQ_RATE),
         items=items,
+        deposits=deposits,
     )

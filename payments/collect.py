@@ -26,7 +26,7 @@ from common.money import format_money
 from orders import selectors as market
 from orders.models import Order, Payment, Refund
 
-from . import gateway, jobs, services
+from . import credit, gateway, jobs, services
 from .ledger import STRIPE_MINIMUM, owed, received
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ def order_collect(*, order_id: int) -> bool:
     for payment in order.payments.filter(status=Payment.Status.CAPTURING).order_by("pk"):
         if not _capture(payment):
             return False
+    credit.credit_use(order_id=order.pk)  # the customer's store credit, before the card
     due = owed(order)
     if received(order.pk) >= due:
         _release_spare_holds(order.pk)
@@ -363,6 +364,7 @@ def window_collect(*, window_id: int, heartbeat: Callable[[int, int], None] | No
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    credit_at_close(window_id)
     threads = settings.COOP_CLOSE_STRIPE_THREADS
     if connection.vendor != "postgresql" or connection.in_atomic_block or len(ids) < 2:
         threads = 1
@@ -379,6 +381,23 @@ def window_collect(*, window_id: int, heartbeat: Callable[[int, int], None] | No
             if heartbeat:
                 heartbeat(index, len(ids))
     return unfinished
+
+
+def credit_at_close(window_id: int) -> int:
+    """Orders paid at pickup whose customer has store credit: the credit pays first, and
+    the point's sheet asks only for the rest. (Card orders use theirs in
+    `order_collect`.) The number of orders that used credit."""
+    ids = (
+        Order.objects.filter(
+            window_id=window_id,
+            status=Order.Status.LOCKED,
+            customer__credit_account__balance__gt=0,
+        )
+        .exclude(payment_method=CARD)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(bool(credit.credit_use(order_id=pk)) for pk in ids)
 
 
 def _collect_one(order_id: int) -> bool:

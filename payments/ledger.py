@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 
 from common.money import format_money
 from orders import pricing
-from orders.models import CoopSettings, Order, OrderLine, Payment, Refund
+from orders.models import CoopSettings, CreditAccount, Order, OrderLine, Payment, Refund
 
 ZERO = Decimal("0.00")
 STRIPE_MINIMUM = Decimal("0.50")  # Stripe's smallest charge in Canadian dollars
 AT_PICKUP = Payment.Method.AT_PICKUP
+CREDIT = Payment.Method.CREDIT
 # Statuses whose amount_captured is money in (a CAPTURING row has captured nothing yet).
 MONEY_IN = (Payment.Status.CAPTURED, Payment.Status.COLLECTED)
 
@@ -30,13 +31,13 @@ CARD_MOVING = (
 )
 
 
-DeliveredLine = tuple[Decimal, int, int, str, Decimal | None, Decimal | None]
+DeliveredLine = tuple[Decimal, int, int, str, Decimal | None, Decimal | None, Decimal]
 
 
 def delivered_totals(lines: Iterable[DeliveredLine]) -> pricing.Totals:
     """What lines come to on what is delivered, taxes included: each line as
-    (unit_price, quantity, shortage, tax_class, estimated kg per unit, weight) (the
-    last two None for a line sold by the unit). The one rule of what a closed order's
+    (unit_price, quantity, shortage, tax_class, estimated kg per unit, weight, deposit)
+    (estimate and weight None for a line sold by the unit). The one rule of what a closed order's
     lines cost; `owed` and the settlements' accounts both use it."""
     return pricing.totals(
         (
@@ -44,8 +45,9 @@ def delivered_totals(lines: Iterable[DeliveredLine]) -> pricing.Totals:
             quantity - shortage,
             tax,
             pricing.kg(estimate=estimate, weight=weight, delivered=quantity - shortage),
+            deposit,
         )
-        for price, quantity, shortage, tax, estimate, weight in lines
+        for price, quantity, shortage, tax, estimate, weight, deposit in lines
     )
 
 
@@ -85,6 +87,7 @@ def hold_needed(
             else pricing.hold_kg(
                 estimate=line.unit_weight_estimate, delivered=line.delivered, margin_percent=margin
             ),
+            line.deposit,
         )
         for line in lines
     ).total
@@ -125,6 +128,10 @@ class PaymentState:
     # What a card hold must cover before the close: `owed`, and for pieces sold by
     # weight the co-op's margin above their estimate (`hold_needed`).
     to_hold: Decimal = ZERO
+    # Store credit the close will use first (an open card order); `credit_used` is what
+    # it took once closed.
+    credit_planned: Decimal = ZERO
+    credit_used: Decimal = ZERO
 
     @property
     def outstanding(self) -> Decimal:
@@ -139,17 +146,20 @@ class PaymentState:
 UNCLEAR = (Payment.Status.CAPTURING, Payment.Status.PROCESSING, Payment.Status.REVIEW)
 
 
-def payment_state(order: Order, payments: list[Payment] | None = None) -> PaymentState:
-    """The order's payment as one label. `payments` may be prefetched."""
+def payment_state(
+    order: Order, payments: list[Payment] | None = None, credit: Decimal | None = None
+) -> PaymentState:
+    """The order's payment as one label. `payments` may be prefetched, and `credit`, the
+    customer's store credit (`credit_balances`), read for many orders at once."""
     if payments is None:
         payments = list(order.payments.all())
-    state = _payment_state(order, payments)
+    state = _payment_state(order, payments, credit)
     if any(p.status in UNCLEAR for p in payments):
         state = replace(state, unclear=True, can_pay_now=False)
     return state
 
 
-def _payment_state(order: Order, payments: list[Payment]) -> PaymentState:
+def _payment_state(order: Order, payments: list[Payment], balance: Decimal | None) -> PaymentState:
     lines = list(order.lines.all())
     due = _owed(order, lines)
     card_open = order.payment_method == Payment.Method.CARD and order.status in (
@@ -157,9 +167,49 @@ def _payment_state(order: Order, payments: list[Payment]) -> PaymentState:
         Order.Status.BASKET,
     )
     need = hold_needed(order, due, lines) if card_open else due
+    credit = ZERO
+    if card_open and need and order.customer_id:
+        # The customer's store credit pays first at the close: the card holds the rest
+        # (nothing below the card minimum, which is then paid at pickup if still owed).
+        if balance is None:
+            balance = credit_balance(order.customer_id)
+        credit = min(need, balance)
+        need -= credit
+        if need < STRIPE_MINIMUM and credit:
+            need = ZERO
     to_weigh = any(ln.weighed and ln.weight is None and ln.delivered for ln in lines)
     state = _payment_label(order, payments, due=due, need=need, to_weigh=to_weigh)
+    if credit:
+        state = replace(state, credit_planned=credit)
+        if card_open and not need:
+            label = _("Covered by your store credit: %(amount)s, used at close") % {
+                "amount": format_money(credit)
+            }
+            state = replace(state, label=str(label), tone="ok", can_authorize=False)
+        else:
+            state = replace(
+                state,
+                label=f"{state.label} · "
+                + _("%(amount)s of store credit used first") % {"amount": format_money(credit)},
+            )
     return replace(state, to_hold=need)
+
+
+def credit_balances(customer_ids: Iterable[int | None]) -> dict[int | None, Decimal]:
+    """The store credit of each of these customers, in one query (0 for none)."""
+    ids = {pk for pk in customer_ids if pk is not None}
+    found = dict(
+        CreditAccount.objects.filter(customer_id__in=ids).values_list("customer_id", "balance")
+    )
+    return {pk: found.get(pk, ZERO) for pk in ids} | {None: ZERO}
+
+
+def credit_balance(customer_id: int | None) -> Decimal:
+    """The customer's store credit (0 without an account): `payments.credit`."""
+    if customer_id is None:
+        return ZERO
+    found = CreditAccount.objects.filter(customer_id=customer_id).values_list("balance", flat=True)
+    return next(iter(found), ZERO)
 
 
 def _payment_label(
@@ -246,10 +296,27 @@ def _payment_label(
         label, tone, can_pay_now = _("Card declined"), "problem", True
     else:
         label, tone, can_pay_now = _("Payment pending"), "problem", True
+    credit = sum((p.net for p in payments if p.method == CREDIT and p.status in MONEY_IN), ZERO)
+    if credit and got >= due and credit >= got:
+        label, tone = (
+            _("Paid with store credit: %(amount)s") % {"amount": format_money(credit)},
+            "ok",
+        )
+    elif credit:
+        label = f"{label} · " + _("%(amount)s from store credit") % {"amount": format_money(credit)}
     if refunded and order.status != Order.Status.CANCELLED:
         label = f"{label} · " + _("refunded %(amount)s") % {"amount": format_money(refunded)}
     if refund_failed:
         label, tone = f"{label} · " + _("refund failed: give it back by hand"), "problem"
     return PaymentState(
-        method, due, got, held, refunded, str(label), tone, can_authorize, can_pay_now
+        method,
+        due,
+        got,
+        held,
+        refunded,
+        str(label),
+        tone,
+        can_authorize,
+        can_pay_now,
+        credit_used=credit,
     )

@@ -9,15 +9,16 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from orders.locks import order_lock, window_lock_unsettled
-from orders.models import Order, Payment, Refund
+from orders.models import CreditEntry, Order, Payment, Refund
 
-from . import gateway, services
+from . import credit, gateway, services
 from .errors import PaymentError
 from .ledger import AT_PICKUP, MONEY_IN, ZERO, owed, received
 
 logger = logging.getLogger(__name__)
 
 CARD = Payment.Method.CARD
+CreditReason = CreditEntry.Reason
 
 
 def refunds_settle(*, order_id: int, reason: str) -> list[int]:
@@ -31,6 +32,9 @@ def refunds_settle(*, order_id: int, reason: str) -> list[int]:
         services.holds_release(order_id=order_id)  # nothing more may come in for it
     with transaction.atomic():
         order = order_lock(order_id)
+        # What the order paid from store credit goes back there first.
+        credit.credit_back_excess(order)
+        keep = credit.keeps_refunds(order.customer_id)
         payments = list(
             Payment.objects.select_for_update()
             .filter(order=order, method=CARD, status=Payment.Status.CAPTURED)
@@ -51,13 +55,18 @@ def refunds_settle(*, order_id: int, reason: str) -> list[int]:
             )["total"]
             or ZERO
         )
-        excess = sum(refundable.values(), ZERO) + cash - owed(order)
+        excess = sum(refundable.values(), ZERO) + cash + credit.credit_used(order.pk) - owed(order)
         excess = min(excess, sum(refundable.values(), ZERO))
         for payment in payments:
             if excess <= 0:
                 break
             amount = min(excess, refundable[payment.pk])
-            if amount > 0:
+            if amount > 0 and keep:  # the customer keeps money owed back as credit
+                credit.credit_give_back(
+                    order=order, payment=payment, amount=amount, reason=CreditReason.REFUND
+                )
+                excess -= amount
+            elif amount > 0:
                 Refund.objects.create(payment=payment, amount=amount, reason=reason)
                 excess -= amount
     sent = []
@@ -178,9 +187,11 @@ def refund_by_hand(*, order_id: int, recorded_by_id: int) -> list[Refund]:
     refusing. Recorded as refunds already made, on cash first, then on card payments."""
     window_lock_unsettled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
     order = order_lock(order_id)
+    credit.credit_back_excess(order, recorded_by_id)  # store credit used goes back there
     paid = list(
         Payment.objects.select_for_update()
         .filter(order=order, status__in=MONEY_IN)
+        .exclude(method=Payment.Method.CREDIT)
         .order_by("kind", "-pk")  # "cash" sorts before the card kinds: cash first
     )
     if Refund.objects.filter(payment__in=paid, status=Refund.Status.PENDING).exists():

@@ -11,4 +11,9 @@ urlpatterns = [
         views.order_refund_by_hand,
         name="coordinator_refund_by_hand",
     ),
+    path(
+        "coordinator/orders/<int:order_id>/keep-as-credit/",
+        views.order_excess_to_credit,
+        name="coordinator_excess_to_credit",
+    ),
 ]

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
 from common.errors import DomainError
+from common.money import format_money
 from orders.models import Order
 
-from . import gateway, refunds, services, tasks, webhooks
+from . import credit, gateway, refunds, services, tasks, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -72,4 +73,22 @@ def order_refund_by_hand(request: AuthenticatedHttpRequest, order_id: int) -> Ht
         messages.error(request, refusal.message)
     else:
         messages.success(request, _("Refund of order %(number)s recorded.") % {"number": order.pk})
+    return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")
+
+
+@require_POST
+@coordinator_required
+def order_excess_to_credit(request: AuthenticatedHttpRequest, order_id: int) -> HttpResponse:
+    """What the order received beyond what it owes is kept as the customer's credit."""
+    order = get_object_or_404(Order, pk=order_id)
+    try:
+        amount = credit.excess_to_credit(order_id=order.pk, author_id=request.user.pk)
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            _("%(amount)s of order %(number)s kept as store credit.")
+            % {"amount": format_money(amount), "number": order.pk},
+        )
     return redirect(f"{_window_url(order.window_id)}#order-{order.pk}")

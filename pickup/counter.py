@@ -158,6 +158,7 @@ def walk_in_sale(
             unit_price=offer.price,
             tax_class=offer.product.tax_class,
             unit_weight_estimate=offer.product.estimated_weight,
+            deposit=offer.product.deposit,
         )
     if not card:
         cash_record(order_id=order.pk, recorded_by_id=by.pk)

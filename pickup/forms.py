@@ -40,3 +40,41 @@ class CoopSettingsForm(forms.ModelForm):
 
 class PeopleSearchForm(forms.Form):
     q = forms.CharField(label=_("Name, email or phone"), max_length=100, required=False)
+
+
+class CreditForm(forms.Form):
+    """A coordinator's store credit entry: a goodwill gesture, or a correction."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[
+            ("goodwill", _("goodwill gesture")),
+            ("correction", _("correction (a negative amount takes credit off)")),
+        ],
+    )
+    amount = forms.DecimalField(
+        label=_("Amount ($)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("-9999")), MaxValueValidator(Decimal("9999"))],
+    )
+    note = forms.CharField(
+        label=_("Why (the customer sees it)"),
+        max_length=200,
+        help_text=_("For example: « Tomatoes bruised, week of 12 June »."),
+    )
+
+
+class ContainersForm(forms.Form):
+    """Containers brought back at pickup, credited at their deposit."""
+
+    product = forms.TypedChoiceField(label=_("Container of"), coerce=int)
+    containers = forms.IntegerField(
+        label=_("Containers returned"), min_value=1, max_value=500, initial=1
+    )
+
+    def __init__(self, *args: Any, out: list[tuple[int, str, int]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [  # type: ignore[attr-defined]
+            (pk, f"{name} ({count})") for pk, name, count in out
+        ]

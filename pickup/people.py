@@ -6,6 +6,7 @@ logins and keeps its orders and its accounting as they are.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -15,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.errors import DomainError
-from farms.models import FarmMember
-from orders.models import Order, Payment
-from payments import ledger
+from farms.models import FarmMember, Product
+from orders.models import CreditEntry, Order, Payment
+from payments import credit, ledger
 
 
 class SelfChangeRefused(DomainError):
@@ -64,7 +65,8 @@ def person_orders(*, person: User) -> list[OrderRow]:
         )
         .order_by("-window__pickup_date", "-pk")
     )
-    return [OrderRow(o, ledger.payment_state(o, list(o.payments.all()))) for o in orders]
+    balance = ledger.credit_balance(person.pk)
+    return [OrderRow(o, ledger.payment_state(o, list(o.payments.all()), balance)) for o in orders]
 
 
 def person_payments(*, person: User) -> list[Payment]:
@@ -103,3 +105,26 @@ def person_active_set(*, actor: User, person_id: int, active: bool) -> User:
         person.is_active = active
         person.save(update_fields=["is_active"])
     return person
+
+
+@dataclass(frozen=True, slots=True)
+class PersonCredit:
+    balance: Decimal
+    entries: list[CreditEntry]
+
+
+def person_credit(*, person: User) -> PersonCredit:
+    """The person's store credit and its latest entries (newest first)."""
+    entries = list(
+        CreditEntry.objects.filter(account__customer=person)
+        .select_related("author", "product")
+        .order_by("-created_at", "-pk")[:100]
+    )
+    return PersonCredit(balance=ledger.credit_balance(person.pk), entries=entries)
+
+
+def containers_out(*, person: User) -> list[tuple[int, str, int]]:
+    """(product id, name, count) of the containers with a deposit the person has out."""
+    out = credit.containers_out(person.pk)
+    names = dict(Product.objects.filter(pk__in=out).values_list("pk", "name"))
+    return sorted(((pk, names[pk], n) for pk, n in out.items()), key=lambda row: row[1])

@@ -176,6 +176,13 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         if line.tax_class == "taxable":
             detail += " · " + _("taxable")
         sheet.text(detail, format_money(line.amount), indent=2 * mm)
+        if line.deposit and line.delivered:
+            sheet.text(
+                _("Deposit: %(count)s × %(deposit)s (no tax, credited back when returned)")
+                % {"count": line.delivered, "deposit": format_money(line.deposit)},
+                format_money(line.deposit * line.delivered),
+                indent=4 * mm,
+            )
     totals = pricing.totals(line.priced for line in lines)
     sheet.rule()
     sheet.text(_("Subtotal"), format_money(totals.subtotal))
@@ -183,23 +190,30 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     # The templates' msgids (a template doubles the %): « TPS (5 %) », as on the basket.
     sheet.text(_("GST (5%%)") % {}, format_money(totals.tps))
     sheet.text(_("QST (9.975%%)") % {}, format_money(totals.tvq))
+    if totals.deposits:
+        sheet.text(_("Deposits on containers"), format_money(totals.deposits))
     sheet.text(_("Total"), format_money(totals.total), bold=True)
     if credit:
         sheet.text(_("Credited"), format_money(-receipt.total), bold=True)
         return sheet.finish()
     sheet.rule()
-    card = cash = refunded = Decimal("0.00")
+    card = cash = refunded = store = Decimal("0.00")
     for payment in order.payments.filter(status__in=ledger.MONEY_IN):
+        if payment.method == Payment.Method.CREDIT:  # what went back to credit never left
+            store += payment.net
+            continue
         if payment.method == Payment.Method.CARD:
             card += payment.amount_captured
         else:
             cash += payment.amount_captured
         refunded += payment.amount_refunded
+    if store:
+        sheet.text(_("Paid from store credit"), format_money(store))
     if card:
         sheet.text(_("Paid by card"), format_money(card))
     if cash:
         sheet.text(_("Paid at pickup"), format_money(cash))
     if refunded:
-        sheet.text(_("Refunded"), format_money(-refunded))
-    sheet.text(_("Paid in all"), format_money(card + cash - refunded), bold=True)
+        sheet.text(_("Refunded or kept as store credit"), format_money(-refunded))
+    sheet.text(_("Paid in all"), format_money(store + card + cash - refunded), bold=True)
     return sheet.finish()

@@ -66,6 +66,16 @@ urlpatterns = [
         name="coordinator_person_role",
     ),
     path(
+        "coordinator/people/<int:user_id>/credit/",
+        people_views.person_credit_add,
+        name="coordinator_person_credit",
+    ),
+    path(
+        "coordinator/people/<int:user_id>/containers/",
+        people_views.person_containers_return,
+        name="coordinator_person_containers",
+    ),
+    path(
         "coordinator/people/<int:user_id>/active/",
         people_views.person_active,
         name="coordinator_person_active",

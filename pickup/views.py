@@ -24,7 +24,7 @@ from farms.access import managed_farm
 from orders import audit, selectors
 from orders import services as market
 from orders.models import Offer, Order, OrderWindow, PickupDocument, PickupPoint
-from payments.ledger import payment_state
+from payments.ledger import credit_balances, payment_state
 
 from . import services, tasks
 
@@ -196,8 +196,11 @@ def order_pickup(request: AuthenticatedHttpRequest, order_id: int) -> HttpRespon
 def _with_payments(orders: Iterable[Order]) -> list[Order]:
     """The orders, each with `pay`: its payment state (payments and lines prefetched)."""
     rows = list(orders)
+    credits = credit_balances(o.customer_id for o in rows)
     for order in rows:
-        order.pay = payment_state(order, list(order.payments.all()))  # type: ignore[attr-defined]
+        order.pay = payment_state(  # type: ignore[attr-defined]
+            order, list(order.payments.all()), credits[order.customer_id]
+        )
     return rows
 
 

@@ -38,7 +38,7 @@ from orders import selectors as market
 from orders.audit import Action, audit_record
 from orders.locks import window_lock_unsettled
 from orders.models import Order, OrderLine, OrderWindow, Payment, Refund, UnitWeight
-from payments import collect, ledger, refunds
+from payments import collect, credit, ledger, refunds
 
 from . import jobs
 from .errors import PickupError
@@ -285,11 +285,13 @@ def order_money_after_weighing(*, order_id: int) -> bool:
     order = Order.objects.get(pk=order_id)
     if order.status not in Order.CLOSED_STATUSES or order_awaits_weights(order_id):
         return True
-    if order.payment_method == Payment.Method.CARD:
-        if ledger.received(order_id) > ledger.owed(order):
-            refunds.refunds_settle(order_id=order_id, reason=Refund.Reason.WEIGHED)
-        elif not collect.order_collect(order_id=order_id):
+    if ledger.received(order_id) > ledger.owed(order):
+        refunds.refunds_settle(order_id=order_id, reason=Refund.Reason.WEIGHED)
+    elif order.payment_method == Payment.Method.CARD:
+        if not collect.order_collect(order_id=order_id):
             return False
+    else:  # paid at pickup: store credit first, the rest at the table
+        credit.credit_use(order_id=order_id)
     order_weighed_notify(order_id=order_id)
     return True
 

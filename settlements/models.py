@@ -67,6 +67,13 @@ class Settlement(models.Model):
     tps = _money(_("GST collected"))
     tvq = _money(_("QST collected"))
     net_due = _money(_("net due to farms"))
+    # Store credit and deposits (#17): credit used pays like money in; money received
+    # and given back as credit, and deposits on containers, are what it pays for besides
+    # the farms. Deposits returned (credited back) are shown, outside the balance.
+    credit_used = _money(_("store credit used"))
+    credit_issued = _money(_("store credit issued"))
+    deposits = _money(_("deposits held"))
+    deposits_returned = _money(_("deposits returned as credit"))
 
     class Meta:
         verbose_name = _("settlement")
@@ -80,7 +87,15 @@ class Settlement(models.Model):
                 name="settlement_money_in_adds_up",
             ),
             models.CheckConstraint(
-                condition=_equal(F("money_in"), F("net_due") + F("margin") + F("tps") + F("tvq")),
+                condition=_equal(
+                    F("money_in") + F("credit_used"),
+                    F("net_due")
+                    + F("margin")
+                    + F("tps")
+                    + F("tvq")
+                    + F("deposits")
+                    + F("credit_issued"),
+                ),
                 name="settlement_money_in_equals_money_out",
             ),
             models.CheckConstraint(
@@ -98,11 +113,11 @@ class Settlement(models.Model):
 
     @property
     def money_out(self) -> Decimal:
-        return self.net_due + self.margin + self.tps + self.tvq
+        return self.net_due + self.margin + self.tps + self.tvq + self.deposits + self.credit_issued
 
     @property
     def difference(self) -> Decimal:
-        return self.money_in - self.money_out  # 0.00: the database checks it
+        return self.money_in + self.credit_used - self.money_out  # 0.00: the database checks it
 
 
 class FarmStatement(models.Model):

@@ -35,7 +35,15 @@ from django.utils.translation import gettext as _
 from common.money import format_money
 from farms.models import Farm, TaxClass, Unit
 from orders import pricing
-from orders.models import CoopSettings, Order, OrderLine, OrderWindow, Payment, Refund
+from orders.models import (
+    CoopSettings,
+    CreditEntry,
+    Order,
+    OrderLine,
+    OrderWindow,
+    Payment,
+    Refund,
+)
 from payments import ledger
 
 from .models import FarmStatement, Settlement, WriteOff
@@ -70,6 +78,7 @@ class LineRow:
     shortage: int
     estimate: Decimal | None = None  # kg per unit, for a product sold by weight
     weight: Decimal | None = None  # what its delivered units weighed, once weighed
+    deposit: Decimal = ZERO  # per unit, on a returnable container (not the farm's)
 
     @property
     def delivered(self) -> int:
@@ -104,7 +113,9 @@ class OrderMoney:
     lines: list[LineRow] = field(default_factory=list)
     card: Decimal = ZERO
     cash: Decimal = ZERO
-    refunded: Decimal = ZERO
+    refunded: Decimal = ZERO  # given back in money (card refunds, by hand)
+    credit_used: Decimal = ZERO  # paid from store credit, after what went back to it
+    credit_issued: Decimal = ZERO  # money received given back as store credit
     in_flight: bool = False
     money_moving: bool = False
     refund_pending: bool = False
@@ -119,7 +130,9 @@ class OrderMoney:
 
     @property
     def money_in(self) -> Decimal:
-        return self.card + self.cash - self.refunded
+        """What pays for the order: money in, and store credit used, less what went
+        back (in money or as credit)."""
+        return self.card + self.cash - self.refunded + self.credit_used - self.credit_issued
 
     @property
     def counted(self) -> bool:
@@ -249,6 +262,9 @@ class WindowAccounts:
     orders: list[OrderMoney]
     farms: list[FarmAccount]
     coop_rate: Decimal
+    # Containers brought back at this week's pickup, credited at their deposit: paid
+    # from deposits held in earlier weeks, outside this week's balance.
+    deposits_returned: Decimal = ZERO
 
     # Money in -----------------------------------------------------------------------
     @property
@@ -265,7 +281,23 @@ class WindowAccounts:
 
     @property
     def money_in(self) -> Decimal:
+        """Money in: card and cash, less money given back."""
         return self.card_captured + self.cash_collected - self.refunded
+
+    @property
+    def credit_used(self) -> Decimal:
+        return sum((o.credit_used for o in self.orders), ZERO)
+
+    @property
+    def credit_issued(self) -> Decimal:
+        """Money received given back as store credit (a shortage, a refund kept)."""
+        return sum((o.credit_issued for o in self.orders), ZERO)
+
+    @property
+    def deposits(self) -> Decimal:
+        """Deposits on containers charged with the orders counted: held by the co-op,
+        not the farms' sales."""
+        return sum((o.totals.deposits for o in self.counted if o.totals), ZERO)
 
     # Money out ----------------------------------------------------------------------
     @property
@@ -290,11 +322,14 @@ class WindowAccounts:
 
     @property
     def money_out(self) -> Decimal:
-        return self.net_due + self.margin + self.tps + self.tvq
+        """What the money pays for: the farms, the co-op's margin, the taxes, the
+        deposits held, and the store credit issued."""
+        return self.net_due + self.margin + self.tps + self.tvq + self.deposits + self.credit_issued
 
     @property
     def difference(self) -> Decimal:
-        return self.money_in - self.money_out
+        """Money in plus credit used, less what it pays for: 0 to the cent."""
+        return self.money_in + self.credit_used - self.money_out
 
     # Orders -------------------------------------------------------------------------
     @property
@@ -394,6 +429,7 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
             "shortage",
             "unit_weight_estimate",
             "weight",
+            "deposit",
         )
         .order_by("order_id", "pk")
     )
@@ -410,6 +446,7 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
         shortage,
         estimate,
         weight,
+        deposit,
     ) in line_rows.iterator(chunk_size=5000):
         orders[order_id].lines.append(
             LineRow(
@@ -422,6 +459,7 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
                 shortage,
                 estimate,
                 weight,
+                deposit,
             )
         )
         farm_ids.add(farm_id)
@@ -432,16 +470,30 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
     payments = Payment.objects.filter(of_orders).values_list(
         "order_id", "method", "status", "amount_captured", "amount_refunded"
     )
+    to_credit: dict[tuple[int, bool], Decimal] = defaultdict(Decimal)
+    for order_id, method, amount in Refund.objects.filter(
+        Q(payment__in=Payment.objects.filter(of_orders)),
+        reason=Refund.Reason.TO_CREDIT,
+        status=Refund.Status.SUCCEEDED,
+    ).values_list("payment__order_id", "payment__method", "amount"):
+        to_credit[order_id, method == Payment.Method.CREDIT] += amount
     for order_id, method, status, captured, refunded in payments.iterator(chunk_size=5000):
         o = orders[order_id]
         if status in ledger.MONEY_IN:  # as `ledger.received` counts it
-            if method == Payment.Method.CARD:
+            if method == Payment.Method.CREDIT:  # what went back to credit never left it
+                o.credit_used += captured - refunded
+            elif method == Payment.Method.CARD:
                 o.card += captured
             else:
                 o.cash += captured
-            o.refunded += refunded
+            if method != Payment.Method.CREDIT:
+                o.refunded += refunded
         o.in_flight = o.in_flight or status in IN_FLIGHT
         o.money_moving = o.money_moving or status in MONEY_MOVING
+    for (order_id, of_credit), amount in to_credit.items():
+        if not of_credit:  # money received, given back as credit: credit issued
+            orders[order_id].refunded -= amount
+            orders[order_id].credit_issued += amount
     pending_refunds = Refund.objects.filter(
         Q(payment__in=Payment.objects.filter(of_orders)), status=Refund.Status.PENDING
     ).values_list("payment__order_id", flat=True)
@@ -459,12 +511,24 @@ def window_accounts(*, window: OrderWindow, order_id: int | None = None) -> Wind
         if order.status not in Order.CLOSED_STATUSES:
             continue
         order.totals = ledger.delivered_totals(
-            (ln.unit_price, ln.quantity, ln.shortage, ln.tax_class, ln.estimate, ln.weight)
+            (
+                ln.unit_price,
+                ln.quantity,
+                ln.shortage,
+                ln.tax_class,
+                ln.estimate,
+                ln.weight,
+                ln.deposit,
+            )
             for ln in order.lines
         )
         _book(order, farms)
+    returned = CreditEntry.objects.filter(of_orders, reason=CreditEntry.Reason.DEPOSIT).values_list(
+        "amount", flat=True
+    )
     return WindowAccounts(
         window=window,
+        deposits_returned=sum(returned, ZERO),
         orders=sorted(orders.values(), key=lambda o: o.order_id),
         farms=sorted(
             (f for f in farms.values() if f.sold or f.short or f.unpaid),

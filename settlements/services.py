@@ -98,6 +98,10 @@ def settle_window(*, window_id: int, by: User | None, now: datetime) -> Settled:
         tps=accounts.tps,
         tvq=accounts.tvq,
         net_due=accounts.net_due,
+        credit_used=accounts.credit_used,
+        credit_issued=accounts.credit_issued,
+        deposits=accounts.deposits,
+        deposits_returned=accounts.deposits_returned,
     )
     FarmStatement.objects.bulk_create(
         FarmStatement(

@@ -157,6 +157,9 @@ EXPECT: dict[tuple[str, str], Row] = {
     # Refused (nothing received beyond what is owed): a message, nothing written.
     ("payments:coordinator_refund_by_hand", "GET"): every(405),
     ("payments:coordinator_refund_by_hand", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("payments:coordinator_excess_to_credit", "GET"): every(405),
+    # Nothing beyond what A's order owes: refused with a message, nothing written.
+    ("payments:coordinator_excess_to_credit", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     ("pickup:coordinator_cancel_order", "GET"): every(405),
     ("pickup:coordinator_cancel_order", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     # --- pickup points and slots: the point is « Marché Jean-Talon » (no slot), the slot
@@ -203,6 +206,11 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("pickup:coordinator_person_role", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
     ("pickup:coordinator_person_active", "GET"): every(405),
     ("pickup:coordinator_person_active", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_person_credit", "GET"): every(405),
+    ("pickup:coordinator_person_credit", "POST"): (LOGIN, 403, 403, 403, 403, 403, 302),
+    ("pickup:coordinator_person_containers", "GET"): every(405),
+    # A has no container out: the form is refused (422), nothing written.
+    ("pickup:coordinator_person_containers", "POST"): (LOGIN, 403, 403, 403, 403, 403, 422),
     # Stripe's webhook: public, but only a request signed with our secret is heard.
     ("payments:stripe_webhook", "GET"): every(405),
     ("payments:stripe_webhook", "POST"): every(400),
@@ -293,6 +301,8 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("baskets:checkout", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),
     ("baskets:my_orders", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
     ("baskets:my_orders", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
+    ("baskets:my_credit", "GET"): (LOGIN, 200, 200, 200, 200, 200, 200),
+    ("baskets:my_credit", "POST"): (LOGIN, 302, 302, 302, 302, 302, 302),  # one's own choice
     ("baskets:order", "GET"): (LOGIN, 200, 404, 404, 404, 404, 404),
     ("baskets:order", "POST"): (LOGIN, 405, 405, 405, 405, 405, 405),
     ("baskets:order_cancel", "GET"): (LOGIN, 302, 404, 404, 404, 404, 404),  # not open: back
@@ -388,6 +398,8 @@ WRITERS: dict[str, frozenset[str]] = {
     "pickup:coordinator_settings": frozenset({"coordinator"}),
     "pickup:coordinator_person_role": frozenset({"coordinator"}),  # A made coordinator
     "pickup:coordinator_person_active": frozenset({"coordinator"}),  # A deactivated
+    "pickup:coordinator_person_credit": frozenset({"coordinator"}),  # A gets 5 $
+    "baskets:my_credit": SIGNED_IN,  # each keeps refunds as credit, on their own account
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
@@ -729,6 +741,8 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "pickup:coordinator_person": {"user_id": lambda w: w.order_a.customer_id},
     "pickup:coordinator_person_role": {"user_id": lambda w: w.order_a.customer_id},
     "pickup:coordinator_person_active": {"user_id": lambda w: w.order_a.customer_id},
+    "pickup:coordinator_person_credit": {"user_id": lambda w: w.order_a.customer_id},
+    "pickup:coordinator_person_containers": {"user_id": lambda w: w.order_a.customer_id},
     # The coordinator's pages of a closed week (the upcoming week for "close now", which
     # is refused as not yet due: a due one would queue a real Celery task).
     "pickup:coordinator_window": {"window_id": last_week},
@@ -737,6 +751,7 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "pickup:coordinator_pickup": {"order_id": lambda w: w.last_week_order_a.pk},
     "payments:coordinator_cash": {"order_id": lambda w: w.last_week_order_a.pk},
     "payments:coordinator_refund_by_hand": {"order_id": lambda w: w.last_week_order_a.pk},
+    "payments:coordinator_excess_to_credit": {"order_id": lambda w: w.last_week_order_a.pk},
     "pickup:coordinator_cancel_order": {"order_id": lambda w: w.last_week_order_a.pk},
     # The point with a standing slot, to copy it into the week.
     "orders:point_week_copy": {
@@ -839,6 +854,13 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
     },
     "pickup:coordinator_person_role": lambda w: {"coordinator": "1"},
     "pickup:coordinator_person_active": lambda w: {"active": "0"},
+    "pickup:coordinator_person_credit": lambda w: {
+        "reason": "goodwill",
+        "amount": "5.00",
+        "note": "Tomates abîmées",
+    },
+    "pickup:coordinator_person_containers": lambda w: {"product": "1", "containers": "1"},
+    "baskets:my_credit": lambda w: {"keep_refunds": "1"},
     "set_language": lambda w: {"language": "en", "next": "/"},
     "account_login": lambda w: {"login": "a@example.org", "password": "not-the-password"},
     "account_signup": lambda w: {

@@ -53,9 +53,9 @@ def test_a_card_in_the_basket_is_cached_only_by_its_quantity(client) -> None:
     client.force_login(customer)
     page = client.get(reverse("baskets:shop")).content.decode()
     assert f'id="qty-shop-{offer.pk}" name="quantity" value="2"' in page
-    # Keys are shop-card:v8:<offer>:<digest of what it shows>:<quantity>:… (after
+    # Keys are shop-card:v9:<offer>:<digest of what it shows>:<quantity>:… (after
     # locmem's ":1:" prefix).
-    keys = [k.split(":", 2)[2] for k in cache._cache if f"shop-card:v8:{offer.pk}:" in k]  # type: ignore[attr-defined]
+    keys = [k.split(":", 2)[2] for k in cache._cache if f"shop-card:v9:{offer.pk}:" in k]  # type: ignore[attr-defined]
     assert {k.split(":")[4] for k in keys} == {"0", "2"}  # the list's card, and hers
     for key in keys:
         html = cache.get(key)
