@@ -2,9 +2,8 @@
 chicken (≈ 1.8 kg at 12 $/kg) by card; the week closes and the hold is left alone; the
 farmer weighs it on a phone (1,92 kg); a real Celery worker captures exactly 23,04 $ at
 the fake Stripe, and the customer's order page and email say so; picked up, the receipt
-PDF shows the weight.
-
-Not yet in this journey (the rest of #17): a returned jar's credit."""
+PDF shows the weight and the deposit on the jar of honey bought with it; the customer
+brings the jar back, a coordinator records it, and the customer's store credit shows it."""
 
 import io
 import re
@@ -56,7 +55,14 @@ def test_a_chicken_is_ordered_weighed_on_a_phone_and_charged_its_weight(  # type
             estimated_weight=Decimal("1.800"),
         ),
     )
+    factories.offer(
+        window_=window,
+        product_=factories.product(
+            farm_=farm, name="Honey in a jar", price=Decimal("8.00"), deposit=Decimal("0.50")
+        ),
+    )
     point = factories.pickup_point(name="Marché Jean-Talon")
+    coordinator = factories.coordinator(email="coordination@example.org", language="en")
     customer = factories.user(email="camille@example.org", language="en", first_name="Camille")
     farmer = factories.farmer(farm_=farm, email="eleveur@example.org")
 
@@ -69,6 +75,10 @@ def test_a_chicken_is_ordered_weighed_on_a_phone_and_charged_its_weight(  # type
     expect(card).to_contain_text("by weight")
     card.get_by_role("button", name="Add Whole chicken to my basket").click()
     expect(page.locator("#basket-bar")).to_contain_text("1 item")
+    honey = page.locator(".offer-card").filter(has_text="Honey in a jar")
+    expect(honey).to_contain_text("+ $0.50 deposit")
+    honey.get_by_role("button", name="Add Honey in a jar to my basket").click()
+    expect(page.locator("#basket-bar")).to_contain_text("2 items")
     page.goto(f"{base}/checkout/")
     page.get_by_label(point.name, exact=False).check()
     page.get_by_label("By card now", exact=False).check()
@@ -77,8 +87,8 @@ def test_a_chicken_is_ordered_weighed_on_a_phone_and_charged_its_weight(  # type
     page.get_by_role("button", name="Authorize", exact=False).first.click()
     order = Order.objects.get(customer=customer)
     page.wait_for_url(f"{base}/my/orders/{order.pk}/")
-    # The estimate plus the co-op's 15 %: 21.60 → 24.84 held.
-    expect(page.locator("#payment")).to_contain_text("$24.84 held")
+    # The estimate plus the co-op's 15 %: 21.60 → 24.84, + the honey 8.00 and its jar 0.50.
+    expect(page.locator("#payment")).to_contain_text("$33.34 held")
     expect(page.locator("main")).to_contain_text("≈ $21.60")
     hold = Payment.objects.get(order=order, status=Payment.Status.AUTHORIZED)
 
@@ -94,7 +104,7 @@ def test_a_chicken_is_ordered_weighed_on_a_phone_and_charged_its_weight(  # type
     phone = _page(browser, locale="fr-CA", width=390, height=844)
     _login(phone, base, farmer.email)
     phone.goto(f"{base}/farm/windows/{window.pk}/weigh/")
-    line = OrderLine.objects.get(order=order)
+    line = OrderLine.objects.get(order=order, unit_weight_estimate__isnull=False)
     field = phone.locator(f"input[name=w-{line.pk}-1]")
     expect(field).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
@@ -103,23 +113,24 @@ def test_a_chicken_is_ordered_weighed_on_a_phone_and_charged_its_weight(  # type
     phone.get_by_role("button", name="Enregistrer les poids").click()
     expect(phone.locator(".messages")).to_contain_text("1")
 
-    # 4. The worker captures exactly what it weighed: 1.92 kg × 12 $ = 23.04 $.
+    # 4. The worker captures exactly what it weighed: 1.92 kg × 12 $ = 23.04 $, with the
+    # honey and its jar: 31.54 $.
     wait_for(
         lambda: Payment.objects.get(pk=hold.pk).status == Payment.Status.CAPTURED,
         timeout=30,
         what="the capture of the weighed chicken",
     )
     hold.refresh_from_db()
-    assert hold.amount_captured == Decimal("23.04")
+    assert hold.amount_captured == Decimal("31.54")
     assert fake_stripe.captures(hold.stripe_payment_intent_id) == 1
-    assert fake_stripe.intent(hold.stripe_payment_intent_id)["amount_received"] == 2304
+    assert fake_stripe.intent(hold.stripe_payment_intent_id)["amount_received"] == 3154
     page.reload()
-    expect(page.locator("#payment")).to_contain_text("Paid by card: $23.04")
+    expect(page.locator("#payment")).to_contain_text("Paid by card: $31.54")
     expect(page.locator("main")).to_contain_text("1.92 kg weighed at $12.00/kg")
     wait_for(lambda: any("final amount" in m.subject for m in mail.outbox), what="the email")
     final = next(m for m in mail.outbox if "final amount" in m.subject)
     assert "1.92 kg" in final.body
-    assert "$23.04" in final.body
+    assert "$31.54" in final.body
     screenshot(page, "weigh-order-paid-en")
 
     # 5. Picked up: the worker issues the numbered receipt; it shows the weight.
@@ -137,6 +148,23 @@ def test_a_chicken_is_ordered_weighed_on_a_phone_and_charged_its_weight(  # type
     pages = PdfReader(io.BytesIO(response.body())).pages
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
     assert "1 × Whole chicken, 1.92 kg at $12.00/kg" in text
-    assert "Paid by card $23.04" in text
+    assert "Deposit: 1 × $0.50 (no tax, credited back when returned)" in text
+    assert "Paid by card $31.54" in text
+
+    # 6. The customer brings the jar back: a coordinator credits its deposit.
+    desk = _page(browser, locale="en-CA", width=1280, height=900)
+    _login(desk, base, coordinator.email)
+    desk.goto(f"{base}/coordinator/people/{customer.pk}/")
+    desk.get_by_label("Container of").select_option(label="Honey in a jar (1)")
+    desk.get_by_label("Containers returned").fill("1")
+    desk.get_by_role("button", name="Credit their deposit").click()
+    expect(desk.locator(".messages")).to_contain_text("$0.50 of deposits credited")
+    expect(desk.locator(".credit-balance")).to_contain_text("$0.50")
+    page.goto(f"{base}/my/credit/")
+    expect(page.locator(".credit-balance")).to_contain_text("$0.50")
+    expect(page.locator(".credit-entries")).to_contain_text("containers returned")
+    expect(page.locator(".credit-entries")).to_contain_text("1 × Honey in a jar")
+    screenshot(page, "weigh-credit-en")
+    assert desk.console_errors == []  # type: ignore[attr-defined]
     assert page.console_errors == []  # type: ignore[attr-defined]
     assert phone.console_errors == []  # type: ignore[attr-defined]
