@@ -187,7 +187,9 @@ def refund_by_hand(*, order_id: int, recorded_by_id: int) -> list[Refund]:
     refusing. Recorded as refunds already made, on cash first, then on card payments."""
     window_lock_unsettled(Order.objects.values_list("window_id", flat=True).get(pk=order_id))
     order = order_lock(order_id)
-    credit.credit_back_excess(order, recorded_by_id)  # store credit used goes back there
+    # Store credit the order used goes back there first; when that was all, done.
+    if credit.credit_back_excess(order, recorded_by_id) and received(order.pk) <= owed(order):
+        return []
     paid = list(
         Payment.objects.select_for_update()
         .filter(order=order, status__in=MONEY_IN)
