@@ -43,6 +43,7 @@ class ProductTemplate:
     tax_class: str = TaxClass.ZERO_RATED
     description: str = ""
     estimated_weight: Decimal | None = None  # sold by the piece, priced by weight
+    deposit: Decimal = Decimal("0.00")  # on a returnable container (a jar, a bottle)
 
 
 VEG = Category.VEGETABLES
@@ -74,6 +75,7 @@ def item(
     taxable: bool = False,
     text: str = "",
     weight: str = "",
+    deposit: str = "0.00",
 ) -> ProductTemplate:
     return ProductTemplate(
         name=name,
@@ -85,6 +87,7 @@ def item(
         tax_class=TaxClass.TAXABLE if taxable else TaxClass.ZERO_RATED,
         description=text,
         estimated_weight=Decimal(weight) if weight else None,
+        deposit=Decimal(deposit),
     )
 
 
@@ -342,7 +345,10 @@ BERGERIE: tuple[ProductTemplate, ...] = (
 )
 
 CHEVRERIE: tuple[ProductTemplate, ...] = (
-    item("Lait de chèvre", DAIRY, LITRE, "4.50", 20),
+    item(
+        "Lait de chèvre", DAIRY, LITRE, "4.50", 20, deposit="1.50",
+        text="En bouteille de verre consignée (1,50 $, rendus en crédit au retour).",
+    ),
     item("Fromage de chèvre frais", DAIRY, PACK, "6.50", 25, "150 g"),
     item("Chèvre frais aux fines herbes", DAIRY, PACK, "7.00", 20, "150 g"),
     item("Crottin de chèvre affiné", DAIRY, PACK, "6.50", 15, "100 g"),
@@ -413,7 +419,10 @@ CEREALES: tuple[ProductTemplate, ...] = (
 )
 
 RUCHER: tuple[ProductTemplate, ...] = (
-    item("Miel de trèfle", PANTRY, PACK, "11.00", 30, "500 g"),
+    item(
+        "Miel de trèfle", PANTRY, PACK, "11.00", 30, "500 g", deposit="0.50",
+        text="En pot Mason consigné : rapportez le pot, 0,50 $ vont à votre crédit.",
+    ),
     item("Miel de fleurs sauvages", PANTRY, PACK, "12.00", 25, "500 g"),
     item("Miel crémeux", PANTRY, PACK, "7.50", 25, "250 g"),
     item("Miel de sarrasin", PANTRY, PACK, "12.50", 15, "500 g", text="Foncé et corsé."),

@@ -278,6 +278,7 @@ class OrderLineFactory(DjangoModelFactory[OrderLine]):
     unit_price = factory.SelfAttribute("offer.price")
     tax_class = factory.SelfAttribute("offer.product.tax_class")
     unit_weight_estimate = factory.SelfAttribute("offer.product.estimated_weight")
+    deposit = factory.SelfAttribute("offer.product.deposit")
 
 
 class PaymentFactory(DjangoModelFactory[Payment]):
@@ -353,6 +354,7 @@ def order_line(order: Order, offer: Offer, quantity: int, *, shortage: int = 0) 
         tax_class=offer.product.tax_class,
         shortage=shortage,
         unit_weight_estimate=offer.product.estimated_weight,
+        deposit=offer.product.deposit,
     )
 
 

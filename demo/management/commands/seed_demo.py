@@ -427,8 +427,12 @@ class Seeder:
                         price=self._price(template.price),
                         tax_class=template.tax_class,
                         estimated_weight=template.estimated_weight,
+                        deposit=template.deposit,
                         default_quantity=default,
-                        is_active=self.rng.randrange(100) >= INACTIVE_SHARE,
+                        # Weighed and returnable products always show (the demo's only
+                        # ones); the draw is made all the same, so the rest stays put.
+                        is_active=self.rng.randrange(100) >= INACTIVE_SHARE
+                        or bool(template.estimated_weight or template.deposit),
                     )
                 )
         Product.objects.bulk_create(products, batch_size=BATCH)
