@@ -47,6 +47,7 @@ class Item:
     tax_class: str
     estimate: Decimal | None = None  # kg per unit, for a product sold by weight
     weight: Decimal | None = None  # what the units weighed, once weighed
+    deposit: Decimal = Decimal("0.00")  # per unit, on a returnable container
 
     @property
     def kg(self) -> Decimal | None:
@@ -76,7 +77,9 @@ class CustomerOrder:
 
     @property
     def totals(self) -> pricing.Totals:
-        return pricing.totals((i.unit_price, i.quantity, i.tax_class, i.kg) for i in self.items)
+        return pricing.totals(
+            (i.unit_price, i.quantity, i.tax_class, i.kg, i.deposit) for i in self.items
+        )
 
 
 @dataclass(slots=True)
@@ -145,6 +148,7 @@ def window_data(window: OrderWindow) -> WindowData:
             "tax_class",
             "unit_weight_estimate",
             "weight",
+            "deposit",
         )
         .order_by("order_id", "offer__product__farm__name", "offer__product__name")
         .iterator(chunk_size=5000)
@@ -161,6 +165,7 @@ def window_data(window: OrderWindow) -> WindowData:
         tax,
         estimate,
         weight,
+        deposit,
     ) in line_rows:
         delivered = quantity - shortage
         if delivered <= 0 or order_id not in orders:
@@ -176,6 +181,7 @@ def window_data(window: OrderWindow) -> WindowData:
                 tax_class=tax,
                 estimate=estimate,
                 weight=weight,
+                deposit=deposit,
             )
         )
     points = {p.pk: p for p in PickupPoint.objects.all()}
@@ -367,11 +373,12 @@ def point_sheet_pdf(data: WindowData, point_id: int) -> tuple[bytes, int]:
             if item.farm != current:
                 current = item.farm
                 sheet.text(item.farm, indent=4 * mm, bold=True, size=8.5)
-            sheet.text(
-                f"{item.quantity} × {item.product} ({item.unit})",
-                format_money(item.amount),
-                indent=8 * mm,
-            )
+            what = f"{item.quantity} × {item.product} ({item.unit})"
+            if item.deposit:
+                what += " · " + _("deposit %(amount)s") % {
+                    "amount": format_money(item.deposit * item.quantity)
+                }
+            sheet.text(what, format_money(item.amount), indent=8 * mm)
         sheet.box_and_signature(f"{_payment_label(order)} — {signature}")
         sheet.rule()
     if orders:

@@ -29,7 +29,7 @@ from orders.models import (
 )
 from payments import credit, ledger, refunds
 from payments.errors import PaymentError
-from pickup import closing, services
+from pickup import closing, documents, services
 from settlements.selectors import window_accounts
 from tests import factories
 from tests.workers import at_once
@@ -261,6 +261,9 @@ def test_cash_order_credit_at_close_and_a_shortage_after_cash_kept_as_credit(cli
     # 3.50 + 16.00 + 2.40 taxes + 1.00 deposits = 22.90, of which 2.00 from credit.
     state = ledger.payment_state(Order.objects.get(pk=order.pk))
     assert state.label == "Pay at pickup: $20.90 · $2.00 from store credit"
+    # The point's sheet asks for the rest only, deposits included.
+    data = documents.window_data(OrderWindow.objects.get(pk=window.pk))
+    assert documents.cash_to_collect(data.orders) == Decimal("20.90")
     client.force_login(coordinator)
     client.post(reverse("payments:coordinator_cash", args=[order.pk]))
     cash = Payment.objects.get(order=order, kind=Payment.Kind.CASH)
