@@ -207,11 +207,11 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
         ),
     )
     deposit = DepositField(
-        label=_("Deposit on the container ($)"),
+        label=_("Deposit on the container"),
         help_text=_(
-            "A returnable jar, carton or crate, such as 0.50: charged apart from the price, "
-            "without tax, and credited back to the customer when it is returned. Leave "
-            "empty for none."
+            "In $, for a returnable jar, carton or crate, such as 0.50: charged apart from "
+            "the price, without tax, and credited back to the customer when it is "
+            "returned. 0 for none."
         ),
     )
     photo = PhotoField()

@@ -288,7 +288,7 @@ def containers_return(
     out = containers_out(customer_id).get(product_id, 0)
     if containers > out:
         raise PaymentError(
-            _("Only %(count)s %(product)s containers are out with this customer.")
+            _("This person has only %(count)s containers of %(product)s out.")
             % {"count": out, "product": product.name}
         )
     return _entry(

@@ -168,24 +168,32 @@ def _payment_state(order: Order, payments: list[Payment], balance: Decimal | Non
     )
     need = hold_needed(order, due, lines) if card_open else due
     credit = ZERO
-    if card_open and need and order.customer_id:
+    is_open = order.status in (Order.Status.CONFIRMED, Order.Status.BASKET)
+    if is_open and need and order.customer_id:
         # The customer's store credit pays first at the close: the card holds the rest
         # (nothing below the card minimum, which is then paid at pickup if still owed).
         if balance is None:
             balance = credit_balance(order.customer_id)
         credit = min(need, balance)
         need -= credit
-        if need < STRIPE_MINIMUM and credit:
+        if card_open and need < STRIPE_MINIMUM and credit:
             need = ZERO
     to_weigh = any(ln.weighed and ln.weight is None and ln.delivered for ln in lines)
     state = _payment_label(order, payments, due=due, need=need, to_weigh=to_weigh)
     if credit:
         state = replace(state, credit_planned=credit)
-        if card_open and not need:
+        if not need:
             label = _("Covered by your store credit: %(amount)s, used at close") % {
                 "amount": format_money(credit)
             }
             state = replace(state, label=str(label), tone="ok", can_authorize=False)
+        elif not card_open:  # paid at pickup: the credit first, the rest at the table
+            label = _("Pay at pickup: %(amount)s") % {"amount": format_money(need)}
+            state = replace(
+                state,
+                label=f"{label} · "
+                + _("%(amount)s of store credit used first") % {"amount": format_money(credit)},
+            )
         else:
             state = replace(
                 state,

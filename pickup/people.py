@@ -123,8 +123,17 @@ def person_credit(*, person: User) -> PersonCredit:
     return PersonCredit(balance=ledger.credit_balance(person.pk), entries=entries)
 
 
-def containers_out(*, person: User) -> list[tuple[int, str, int]]:
-    """(product id, name, count) of the containers with a deposit the person has out."""
+def containers_out(*, person: User) -> list[tuple[int, str, int, Decimal]]:
+    """(product id, name, count, deposit each) of the containers with a deposit the
+    person has out."""
     out = credit.containers_out(person.pk)
-    names = dict(Product.objects.filter(pk__in=out).values_list("pk", "name"))
-    return sorted(((pk, names[pk], n) for pk, n in out.items()), key=lambda row: row[1])
+    products = {
+        pk: (name, deposit)
+        for pk, name, deposit in Product.objects.filter(pk__in=out).values_list(
+            "pk", "name", "deposit"
+        )
+    }
+    return sorted(
+        ((pk, products[pk][0], n, products[pk][1]) for pk, n in out.items()),
+        key=lambda row: row[1],
+    )

@@ -84,7 +84,7 @@ def person_credit_add(request: AuthenticatedHttpRequest, user_id: int) -> HttpRe
         else:
             messages.success(
                 request,
-                _("Store credit of %(person)s is now %(balance)s.")
+                _("%(person)s's store credit is now %(balance)s.")
                 % {"person": person, "balance": format_money(entry.balance_after)},
             )
             return redirect(f"{reverse('pickup:coordinator_person', args=[person.pk])}#credit")

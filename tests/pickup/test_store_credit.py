@@ -143,6 +143,17 @@ def test_a_coordinator_credits_from_the_persons_page_and_the_customer_sees_it(cl
         assert refused.status_code == 422
         assert reason in refused.content.decode()
     assert CreditEntry.objects.count() == 1
+    # Typed the French way: 2,50 is 2.50, never 250 (a text field, not a number field,
+    # which a browser set to English reads as 250).
+    page = client.get(reverse("pickup:coordinator_person", args=[customer.pk])).content.decode()
+    amount_input = re.search(r'<input[^>]*name="amount"[^>]*>', page)
+    assert amount_input
+    assert 'type="text"' in amount_input.group(0)
+    assert 'inputmode="decimal"' in amount_input.group(0)
+    client.post(url, {"reason": "goodwill", "amount": "2,50", "note": "Retard"})
+    assert ledger.credit_balance(customer.pk) == Decimal("7.50")
+    client.post(url, {"reason": "correction", "amount": "-2,50", "note": "En double"})
+    assert ledger.credit_balance(customer.pk) == Decimal("5.00")
     client.force_login(customer)
     page = client.get(reverse("baskets:my_credit")).content.decode()
     assert "Balance: <strong>$5.00</strong>" in page
@@ -257,6 +268,9 @@ def test_cash_order_credit_at_close_and_a_shortage_after_cash_kept_as_credit(cli
     basket.basket_line_set(customer_id=customer.pk, offer_id=honey.pk, quantity=2, now=now)
     _checkout(client, customer, point, "at_pickup")
     order = Order.objects.get(customer=customer)
+    assert ledger.payment_state(order).label == (
+        "Pay at pickup: $20.90 · $2.00 of store credit used first"
+    )
     _close(window)
     # 3.50 + 16.00 + 2.40 taxes + 1.00 deposits = 22.90, of which 2.00 from credit.
     state = ledger.payment_state(Order.objects.get(pk=order.pk))
@@ -292,7 +306,7 @@ def test_cash_order_credit_at_close_and_a_shortage_after_cash_kept_as_credit(cli
     assert credit.containers_out(customer.pk) == {honey.product_id: 1}
     url = reverse("pickup:coordinator_person_containers", args=[customer.pk])
     page = client.get(reverse("pickup:coordinator_person", args=[customer.pk])).content.decode()
-    assert "Miel en pot (1)" in page
+    assert "Miel en pot (1 out, $0.50 each)" in page
     assert client.post(url, {"product": honey.product_id, "containers": 2}).status_code == 422
     assert client.post(url, {"product": honey.product_id, "containers": 1}).status_code == 302
     returned = CreditEntry.objects.get(reason=Reason.DEPOSIT)
@@ -302,7 +316,7 @@ def test_cash_order_credit_at_close_and_a_shortage_after_cash_kept_as_credit(cli
         order.pk,
     )
     assert ledger.credit_balance(customer.pk) == Decimal("10.20")
-    with pytest.raises(PaymentError, match="Only 0 Miel en pot containers are out"):
+    with pytest.raises(PaymentError, match="This person has only 0 containers of Miel en pot out"):
         credit.containers_return(
             customer_id=customer.pk,
             product_id=honey.product_id,
