@@ -3,6 +3,7 @@ English. Amounts are Decimal; they are shown with two decimals, never rounded he
 beyond that (the services round, see orders/pricing.py)."""
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -15,9 +16,17 @@ def format_money(value: Decimal | int | str | None) -> str:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return ""
+    return _money(amount, get_language() or "fr")
+
+
+@lru_cache(maxsize=8192)
+def _money(amount: Decimal, language: str) -> str:
+    """Remembered: a week's sheets write the same few thousand amounts 100,000 times,
+    and Django's number formatting is most of their cost. (The language is the key:
+    it is the one the formatting reads, active when this is called.)"""
     sign = "-" if amount < 0 else ""
     digits = number_format(abs(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
-    if (get_language() or "fr").startswith("fr"):
+    if language.startswith("fr"):
         return f"{sign}{digits}\u00a0$"
     return f"{sign}${digits}"
 

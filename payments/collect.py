@@ -46,7 +46,8 @@ def order_collect(*, order_id: int) -> bool:
     for payment in order.payments.filter(status=Payment.Status.CAPTURING).order_by("pk"):
         if not _capture(payment):
             return False
-    credit.credit_use(order_id=order.pk)  # the customer's store credit, before the card
+    if credit.balance(order.customer_id):  # the customer's store credit, before the card
+        credit.credit_use(order_id=order.pk)
     due = owed(order)
     if received(order.pk) >= due:
         _release_spare_holds(order.pk)

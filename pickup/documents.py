@@ -74,12 +74,17 @@ class CustomerOrder:
     items: list[Item] = field(default_factory=list)
     method: str = "at_pickup"
     received: Decimal = Decimal("0.00")  # card captured and cash collected, less refunds
+    _totals: pricing.Totals | None = None
 
     @property
     def totals(self) -> pricing.Totals:
-        return pricing.totals(
-            (i.unit_price, i.quantity, i.tax_class, i.kg, i.deposit) for i in self.items
-        )
+        """Worked out once (the sheets ask several times), after `window_data` added
+        every item."""
+        if self._totals is None:
+            self._totals = pricing.totals(
+                (i.unit_price, i.quantity, i.tax_class, i.kg, i.deposit) for i in self.items
+            )
+        return self._totals
 
 
 @dataclass(slots=True)
@@ -88,9 +93,14 @@ class WindowData:
     orders: list[CustomerOrder]
     farms: dict[int, Farm]
     points: dict[int, PickupPoint]
+    # Worked out once for all the farms' lists (each farm's list and CSV read them).
+    _farm_index: dict[int, "FarmLists"] | None = None
 
     def orders_of_point(self, point_id: int) -> list[CustomerOrder]:
         return sorted((o for o in self.orders if o.point_id == point_id), key=lambda o: o.sort_key)
+
+
+FarmLists = tuple[list[tuple[tuple[str, str], int]], list[tuple[str, "CustomerOrder", list[Item]]]]
 
 
 def window_data(window: OrderWindow) -> WindowData:
@@ -328,21 +338,27 @@ def _payment_label(order: CustomerOrder) -> str:
     return label
 
 
-def _farm_lists(
-    data: WindowData, farm_id: int
-) -> tuple[list[tuple[tuple[str, str], int]], list[tuple[str, CustomerOrder, list[Item]]]]:
-    totals: dict[tuple[str, str], int] = defaultdict(int)
-    packing: list[tuple[str, CustomerOrder, list[Item]]] = []
-    for point_id, point in sorted(data.points.items(), key=lambda kv: _fold(kv[1].name)):
-        for order in data.orders_of_point(point_id):
-            items = [i for i in order.items if i.farm_id == farm_id]
-            if items:
-                packing.append((point.name, order, items))
-    for order in data.orders:
-        for item in order.items:
-            if item.farm_id == farm_id:
-                totals[(item.product, item.unit)] += item.quantity
-    return sorted(totals.items(), key=lambda kv: _fold(kv[0][0])), packing
+def _farm_lists(data: WindowData, farm_id: int) -> FarmLists:
+    """A farm's totals per product and its packing by point and customer: read in one
+    pass over the week for every farm (a farm's list once cost a pass of its own)."""
+    if data._farm_index is None:
+        totals: dict[int, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+        packing: dict[int, list[tuple[str, CustomerOrder, list[Item]]]] = defaultdict(list)
+        for point_id, point in sorted(data.points.items(), key=lambda kv: _fold(kv[1].name)):
+            for order in data.orders_of_point(point_id):
+                per_farm: dict[int, list[Item]] = defaultdict(list)
+                for item in order.items:
+                    per_farm[item.farm_id].append(item)
+                for farm, items in per_farm.items():
+                    packing[farm].append((point.name, order, items))
+        for order in data.orders:
+            for item in order.items:
+                totals[item.farm_id][(item.product, item.unit)] += item.quantity
+        data._farm_index = {
+            farm: (sorted(totals[farm].items(), key=lambda kv: _fold(kv[0][0])), packing[farm])
+            for farm in set(totals) | set(packing)
+        }
+    return data._farm_index.get(farm_id, ([], []))
 
 
 # PDF ----------------------------------------------------------------------------------
