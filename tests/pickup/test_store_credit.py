@@ -325,6 +325,10 @@ def test_cash_order_credit_at_close_and_a_shortage_after_cash_kept_as_credit(cli
         )
     assert window_accounts(window=window).deposits_returned == Decimal("0.50")
     _balanced(window)
+    page = client.get(reverse("settlements:window", args=[window.pk])).content.decode()
+    assert "Deposits on containers (held, not farm sales)" in page
+    assert "Given back as store credit" in page
+    assert "Containers returned at this pickup: $0.50 of deposits credited" in page
 
 
 def test_the_line_keeps_the_deposit_it_was_sold_with(week) -> None:
