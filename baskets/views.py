@@ -29,6 +29,7 @@ from orders import selectors as market
 from orders import services as market_services
 from orders.models import Offer, Order, OrderWindow, PickupPoint, PointClosure, Receipt
 from orders.slots import closed_point_ids, slots_for_week
+from organisations.roles import organisations_of
 from payments import gateway
 from payments.ledger import credit_balance, payment_state
 from pickup import receipt_views
@@ -527,5 +528,6 @@ def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
             "can_repeat": selectors.has_order_to_repeat(customer_id=request.user.pk, window=window),
             "languages": settings.LANGUAGES,
             "credit_balance": credit_balance(request.user.pk),
+            "organisations": organisations_of(request.user),
         },
     )

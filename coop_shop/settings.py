@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "pickup",
+    "organisations",
     "baskets",
     "settlements",
     "demo",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("payments.urls")),
     path("", include("pickup.urls")),
+    path("", include("organisations.urls")),
     path("", include("baskets.urls")),
     path("", include("settlements.urls")),
 ]

@@ -2,6 +2,12 @@
 
 from django.utils.translation import gettext as _
 
+from accounts.errors import (  # noqa: F401 (the farm's invitations raise them)
+    InvitationAlreadyUsed,
+    InvitationError,
+    InvitationExpired,
+    InvitationInvalid,
+)
 from common.errors import DomainError
 
 
@@ -20,40 +26,3 @@ class ProductAlreadyExists(DomainError):
 class MemberError(DomainError):
     """A change to a farm's people that would break a rule (the last owner, a member
     invited twice)."""
-
-
-class InvitationError(DomainError):
-    """An invitation link that cannot be used; `status` is the page's HTTP status."""
-
-    status = 400
-
-
-class InvitationInvalid(InvitationError):
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "This invitation link is not valid. Check that you copied the whole link, "
-                "or ask the farm or the co-op for a new invitation."
-            )
-        )
-
-
-class InvitationExpired(InvitationError):
-    status = 410
-
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "This invitation has expired (an invitation is valid for 14 days). Ask the "
-                "farm or the co-op to invite you again."
-            )
-        )
-
-
-class InvitationAlreadyUsed(InvitationError):
-    status = 410
-
-    def __init__(self) -> None:
-        super().__init__(
-            _("This invitation has already been accepted. Sign in to reach your farm.")
-        )

@@ -1,53 +1,39 @@
 """Inviting people to a farm, and their accepting the invitation.
 
-The link mailed carries `signing.dumps({"i": <invitation id>, "e": <email>})` with the
-salt below: a signed, timestamped token, valid INVITATION_DAYS. Nothing secret is in it
-(the id and the email), but it cannot be forged nor altered, and `accepted_at` makes it
-work once. The email goes after commit, in the farm's language.
+The link and the new account are those every invitation shares (`accounts.invitations`,
+with this kind's salt); `accepted_at` makes a link work once. The email goes after
+commit, in the farm's language.
 """
 
 from collections.abc import Callable
-from datetime import timedelta
 from functools import partial
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import invitations as shared
 from accounts.models import User
 
-from .errors import InvitationAlreadyUsed, InvitationExpired, InvitationInvalid, MemberError
+from .errors import InvitationAlreadyUsed, InvitationInvalid, MemberError
 from .models import Farm, FarmInvitation, FarmMember
 
 SALT = "farms.invitation"
-INVITATION_DAYS = 14
+INVITATION_DAYS = shared.INVITATION_DAYS
 
 
 def invitation_token(invitation: FarmInvitation) -> str:
-    return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=SALT, compress=True)
+    return shared.invitation_token(salt=SALT, pk=invitation.pk, email=invitation.email)
 
 
 def invitation_from_token(token: str) -> FarmInvitation:
     """The invitation of a link, or InvitationInvalid (altered or made up),
     InvitationExpired (older than INVITATION_DAYS), InvitationAlreadyUsed."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=timedelta(days=INVITATION_DAYS))
-    except signing.SignatureExpired as error:
-        raise InvitationExpired from error
-    except signing.BadSignature as error:
-        raise InvitationInvalid from error
-    if not isinstance(data, dict) or not isinstance(data.get("i"), int):
-        raise InvitationInvalid
-    invitation = (
-        FarmInvitation.objects.select_related("farm")
-        .filter(pk=data["i"], email=data.get("e"))
-        .first()
-    )
+    pk, email = shared.invitation_read(token, salt=SALT)
+    invitation = FarmInvitation.objects.select_related("farm").filter(pk=pk, email=email).first()
     if invitation is None:
         raise InvitationInvalid
     if invitation.accepted_at is not None:
@@ -113,15 +99,12 @@ def invitation_accept_new_user(
 ) -> User:
     """Create the account of the invited email (verified: the link proves it), then
     accept. Refused (InvitationInvalid) if the email has an account meanwhile."""
-    if User.objects.filter(email__iexact=invitation.email).exists():
-        raise InvitationInvalid
-    user = User.objects.create_user(
+    user = shared.invited_user_create(
         email=invitation.email,
-        password=password,
         first_name=first_name,
         last_name=last_name,
+        password=password,
         language=invitation.farm.language,
     )
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     invitation_accept(invitation=invitation, user=user)
     return user

@@ -75,6 +75,7 @@ from orders.models import (
     PickupSlot,
     Receipt,
 )
+from organisations.models import Organisation, OrganisationInvitation, OrganisationMember
 from pickup import receipts as receipt_service
 from settlements.models import FarmStatement
 from settlements.services import settle_window, statements_render
@@ -282,6 +283,29 @@ EXPECT: dict[tuple[str, str], Row] = {
     ("farms:payout", "POST"): (LOGIN, 404, 404, 302, 404, 404, 302),
     ("farms:invitation", "GET"): every(400),
     ("farms:invitation", "POST"): every(400),
+    # --- organisations (#18): the coordinators' list and forms; an organisation's page
+    # for its people (customer A is organisation O's approver) and coordinators, 404 to
+    # anyone else; its invitation link (a made-up token: 400).
+    ("organisations:coordinator_organisations", "GET"): (LOGIN, 403, 403, 403, 403, 403, 200),
+    ("organisations:coordinator_organisations", "POST"): (LOGIN, 403, 403, 403, 403, 403, 405),
+    ("organisations:coordinator_organisation_create", "GET"): (
+        LOGIN, 403, 403, 403, 403, 403, 200,
+    ),
+    ("organisations:coordinator_organisation_create", "POST"): (
+        LOGIN, 403, 403, 403, 403, 403, 302,
+    ),
+    ("organisations:coordinator_organisation_edit", "GET"): (
+        LOGIN, 403, 403, 403, 403, 403, 200,
+    ),
+    ("organisations:coordinator_organisation_edit", "POST"): (
+        LOGIN, 403, 403, 403, 403, 403, 302,
+    ),
+    ("organisations:page", "GET"): (LOGIN, 200, 404, 404, 404, 404, 200),
+    ("organisations:page", "POST"): (LOGIN, 302, 404, 404, 404, 404, 302),  # invites
+    ("organisations:member_remove", "GET"): every(405),
+    ("organisations:member_remove", "POST"): (LOGIN, 302, 404, 404, 404, 404, 302),
+    ("organisations:invitation", "GET"): every(400),
+    ("organisations:invitation", "POST"): every(400),
     # --- baskets: public shop pages; each customer's own basket and orders.
     ("baskets:home", "GET"): every(200),
     ("baskets:home", "POST"): every(405),
@@ -400,6 +424,10 @@ WRITERS: dict[str, frozenset[str]] = {
     "pickup:coordinator_person_active": frozenset({"coordinator"}),  # A deactivated
     "pickup:coordinator_person_credit": frozenset({"coordinator"}),  # A gets 5 $
     "baskets:my_credit": SIGNED_IN,  # each keeps refunds as credit, on their own account
+    "organisations:coordinator_organisation_create": frozenset({"coordinator"}),
+    "organisations:coordinator_organisation_edit": frozenset({"coordinator"}),
+    "organisations:page": frozenset({"customer_a", "coordinator"}),  # an invitation
+    "organisations:member_remove": frozenset({"customer_a", "coordinator"}),  # its accountant
     "baskets:line_update": SIGNED_IN,  # each into their own basket
     "baskets:checkout": frozenset({"customer_a", "customer_b"}),  # B confirms B's basket
     "baskets:repeat": frozenset({"customer_a"}),  # only A has a previous order
@@ -502,6 +530,8 @@ class World:
     order_b: Order  # customer B's, one line too
     point: PickupPoint
     week_basket: WeekBasket  # of the open window, not shown in the shop: nobody takes it
+    organisation: Organisation  # customer A is its approver
+    org_accountant: OrganisationMember  # its accountant (another person)
     private_root: str
     sessions: dict[str, str]  # role: session key
 
@@ -658,6 +688,18 @@ def build_world() -> World:
             customer_id=customer.pk, offer_id=offer.pk, quantity=quantity, now=now
         )
     week_basket = WeekBasket.objects.create(window=window, name="Découverte", is_published=False)
+    organisation = Organisation.objects.create(
+        legal_name="CPE Les Lucioles", slug="cpe-les-lucioles", neq="1171234567",
+        billing_address="12 rue des Érables",
+    )  # fmt: skip
+    approver = users["customer_a"]
+    assert approver is not None
+    OrganisationMember.objects.create(
+        organisation=organisation, user=approver, role=OrganisationMember.Role.APPROVER
+    )
+    org_accountant = OrganisationMember.objects.create(
+        organisation=organisation, user=factories.user(), role=OrganisationMember.Role.ACCOUNTANT
+    )
     WeekBasketItem.objects.create(basket=week_basket, offer=offer_x, quantity=1)
     return World(
         users=users,
@@ -680,6 +722,8 @@ def build_world() -> World:
         order_b=Order.objects.get(window=window, customer=users["customer_b"]),
         point=point,
         week_basket=week_basket,
+        organisation=organisation,
+        org_accountant=org_accountant,
         private_root=str(settings.PRIVATE_ROOT),
         sessions={role: session_of(user) for role, user in users.items() if user},
     )
@@ -742,6 +786,12 @@ OVERRIDES: dict[str, dict[str, Callable[[World], object]]] = {
     "pickup:coordinator_person_role": {"user_id": lambda w: w.order_a.customer_id},
     "pickup:coordinator_person_active": {"user_id": lambda w: w.order_a.customer_id},
     "pickup:coordinator_person_credit": {"user_id": lambda w: w.order_a.customer_id},
+    "organisations:coordinator_organisation_edit": {"slug": lambda w: w.organisation.slug},
+    "organisations:page": {"slug": lambda w: w.organisation.slug},
+    "organisations:member_remove": {
+        "slug": lambda w: w.organisation.slug,
+        "member_id": lambda w: w.org_accountant.pk,
+    },
     "pickup:coordinator_person_containers": {"user_id": lambda w: w.order_a.customer_id},
     # The coordinator's pages of a closed week (the upcoming week for "close now", which
     # is refused as not yet due: a due one would queue a real Celery task).
@@ -860,6 +910,24 @@ POST_DATA: dict[str, Callable[[World], dict[str, Any]]] = {
         "note": "Tomates abîmées",
     },
     "pickup:coordinator_person_containers": lambda w: {"product": "1", "containers": "1"},
+    "organisations:coordinator_organisation_create": lambda w: {
+        "legal_name": "Cuisine collective Hochelaga",
+        "kind": "kitchen",
+        "neq": "2261234567",
+        "billing_address": "2 rue Ontario",
+        "payment_terms": "15",
+        "language": "fr-ca",
+    },
+    "organisations:coordinator_organisation_edit": lambda w: {
+        "legal_name": "CPE Les Lucioles inc.",
+        "kind": "cpe",
+        "neq": w.organisation.neq,
+        "billing_address": "12 rue des Érables",
+        "approval_limit": "300",
+        "payment_terms": "30",
+        "language": "fr-ca",
+    },
+    "organisations:page": lambda w: {"email": "new-buyer@example.org", "role": "buyer"},
     "baskets:my_credit": lambda w: {"keep_refunds": "1"},
     "set_language": lambda w: {"language": "en", "next": "/"},
     "account_login": lambda w: {"login": "a@example.org", "password": "not-the-password"},
@@ -1017,10 +1085,28 @@ def may_change_farm_x(key: str, role: str) -> bool:
     return role in MANAGE_X
 
 
+def organisation_rows(w: World) -> list[tuple[Any, ...]]:
+    return [
+        *Organisation.objects.filter(pk=w.organisation.pk).values_list(),
+        *OrganisationMember.objects.filter(organisation=w.organisation)
+        .order_by("pk")
+        .values_list(),
+        *OrganisationInvitation.objects.filter(organisation=w.organisation)
+        .order_by("pk")
+        .values_list(),
+    ]
+
+
+def may_change_organisation(key: str, role: str) -> bool:
+    """Its approver (customer A) and coordinators, on its pages only."""
+    return role in ("customer_a", "coordinator") and key.startswith("organisations:")
+
+
 # What a writer's POST must leave alone unless it may change it: (rows, who may).
 GUARDED: dict[str, tuple[Callable[[World], list[tuple[Any, ...]]], Callable[[str, str], bool]]] = {
     "customer A's orders and lines": (customer_a_orders, may_change_a_orders),
     "farm X, its members and catalogue": (farm_x_rows, may_change_farm_x),
+    "organisation O, its people and invitations": (organisation_rows, may_change_organisation),
 }
 
 
