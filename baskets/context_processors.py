@@ -21,4 +21,10 @@ def basket(request: HttpRequest) -> dict[str, Any]:
     def items() -> int:
         return selectors.basket_items(customer_id=user.pk, now=timezone.now())
 
-    return {"header_basket_items": items}
+    # The coordinator's and the farm's pages show it only when something is in it: an
+    # empty « Panier (0) » there is noise.
+    back_office = request.path.startswith(BACK_OFFICE)
+    return {"header_basket_items": items, "header_back_office": back_office}
+
+
+BACK_OFFICE = ("/coordinator/", "/portal/", "/farm/", "/org/")

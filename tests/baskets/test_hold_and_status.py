@@ -140,3 +140,20 @@ def test_the_header_says_what_the_basket_holds_on_every_page(client, week) -> No
         client.get(reverse("baskets:privacy"))
     queries = [q["sql"] for q in counted.captured_queries if "orders_orderline" in q["sql"]]
     assert len(queries) == 1
+
+
+def test_the_back_office_shows_the_basket_only_when_it_holds_something(client, week) -> None:
+    """A coordinator's pages say « Basket (2) » when they have a basket, and nothing
+    when it is empty (an empty « Panier (0) » there is noise); the shop always says it."""
+    offer = factories.offer(window_=week, quantity=10)
+    coordinator = factories.coordinator()
+    client.force_login(coordinator)
+    back_office = reverse("pickup:coordinator")
+    assert 'id="header-basket"' not in client.get(back_office).content.decode()
+    assert (
+        '<span id="header-basket-count">(0)</span>'
+        in client.get(reverse("baskets:my_orders")).content.decode()
+    )
+    _basket_of(coordinator, offer, 2)
+    page = client.get(back_office).content.decode()
+    assert '<span id="header-basket-count">(2)</span>' in page
