@@ -3,8 +3,11 @@ person with a role."""
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from farms.forms import PriceField
@@ -54,8 +57,21 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
             "delivery_address": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("tps_number", "tvq_number"):  # as the model's, capitalised
+            field = Organisation._meta.get_field(name)
+            self.fields[name].label = capfirst(getattr(field, "verbose_name", name))
+
     def clean_neq(self) -> str:
-        return _tidy("neq", self.cleaned_data["neq"], validate_neq)
+        neq = _tidy("neq", self.cleaned_data["neq"], validate_neq)
+        same = Organisation.objects.filter(neq=neq).exclude(pk=self.instance.pk).first()
+        if same is not None:
+            raise ValidationError(
+                _("This NEQ is already that of %(name)s.") % {"name": same.legal_name},
+                code="neq_taken",
+            )
+        return neq
 
     def clean_tps_number(self) -> str:
         return _tidy("tps", self.cleaned_data["tps_number"], validate_tps)

@@ -9,6 +9,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -49,6 +50,10 @@ def invitation_create(
         organisation=organisation, user__email__iexact=email
     ).exists():
         raise OrganisationError(_("This person is already a member of the organisation."))
+    # A new invitation replaces one still waiting for this email: one link works.
+    OrganisationInvitation.objects.filter(
+        organisation=organisation, email__iexact=email, accepted_at__isnull=True
+    ).delete()
     invitation = OrganisationInvitation.objects.create(
         organisation=organisation, email=email, role=role, invited_by=invited_by
     )
@@ -60,9 +65,13 @@ def invitation_create(
 
 
 def invitation_send(*, invitation_id: int, link: str) -> None:
-    invitation = OrganisationInvitation.objects.select_related("organisation", "invited_by").get(
-        pk=invitation_id
+    invitation = (
+        OrganisationInvitation.objects.select_related("organisation", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
     )
+    if invitation is None:  # replaced by a newer invitation meanwhile: that one goes
+        return
     with translation.override(invitation.organisation.language):
         context = {
             "invitation": invitation,
@@ -103,6 +112,7 @@ def invitation_accept(*, invitation: OrganisationInvitation, user: User) -> Orga
     ).update(accepted_at=timezone.now())
     if not claimed:
         raise InvitationAlreadyUsed
+    _pending_for(invitation.organisation, invitation.email).delete()
     member, created = OrganisationMember.objects.get_or_create(
         organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
     )
@@ -132,7 +142,11 @@ def member_remove(*, member_id: int, organisation: Organisation) -> Organisation
     """Take a person out of the organisation; its last approver stays (someone must
     approve its orders above the limit). Members are read under lock, so two removals
     at once cannot both pass the check."""
-    members = list(OrganisationMember.objects.select_for_update().filter(organisation=organisation))
+    members = list(
+        OrganisationMember.objects.select_for_update(of=("self",))
+        .filter(organisation=organisation)
+        .select_related("user")
+    )
     member = next((m for m in members if m.pk == member_id), None)
     if member is None:
         raise OrganisationError(_("This person is not a member of the organisation."))
@@ -142,4 +156,12 @@ def member_remove(*, member_id: int, organisation: Organisation) -> Organisation
             _("An organisation keeps at least one approver: invite another one first.")
         )
     member.delete()
+    # No link still waiting lets them back in on their own.
+    _pending_for(organisation, member.user.email).delete()
     return member
+
+
+def _pending_for(organisation: Organisation, email: str) -> "QuerySet[OrganisationInvitation]":
+    return OrganisationInvitation.objects.filter(
+        organisation=organisation, email__iexact=email, accepted_at__isnull=True
+    )

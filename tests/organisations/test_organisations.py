@@ -80,10 +80,10 @@ def test_a_coordinator_creates_an_organisation_with_its_numbers_as_typed(client)
         )
         assert refused.status_code == 422, field
         assert reason in refused.content.decode(), field
-    # The same NEQ twice: the second is refused by its unique rule.
+    # The same NEQ twice: the second is refused, naming who has it.
     twice = client.post(reverse("organisations:coordinator_organisation_create"), VALID)
     assert twice.status_code == 422
-    assert "already exists" in twice.content.decode()
+    assert "This NEQ is already that of CPE Les Lucioles." in twice.content.decode()
     assert Organisation.objects.count() == 1
 
 
@@ -123,9 +123,34 @@ def test_an_approver_invites_a_buyer_who_accepts_once(
     again = client.get(path)
     assert again.status_code == 410
     assert "already been accepted" in again.content.decode()
+    # A second invitation to the same email replaces the one still waiting: its link
+    # stops working; accepting one leaves none waiting; removing someone cancels theirs.
+    client.force_login(approver)
+    for role in (Role.BUYER, Role.ACCOUNTANT):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {"email": "eve@example.org", "role": role})
+    first, second = (m.body for m in mail.outbox[-2:])
+    old = re.search(r"/org/invitation/\S+/", str(first))
+    assert old
+    assert client.get(old.group(0)).status_code == 400
+    assert OrganisationInvitation.objects.filter(accepted_at__isnull=True).count() == 1
+    eve = factories.user(email="eve@example.org", language="en")
+    services.invitation_accept(
+        invitation=OrganisationInvitation.objects.get(accepted_at__isnull=True), user=eve
+    )
+    assert OrganisationMember.objects.get(user=eve).role == Role.ACCOUNTANT
+    # An invitation still waiting for someone removed (made before the rule above)
+    # cannot bring them back.
+    OrganisationInvitation.objects.create(
+        organisation=organisation, email="luc@example.org", role=Role.APPROVER
+    )
+    services.member_remove(member_id=luc.pk, organisation=organisation)
+    assert not OrganisationInvitation.objects.filter(accepted_at__isnull=True).exists()
     # A buyer does not manage people.
+    buyer = _member(organisation, Role.BUYER)
+    client.force_login(buyer)
     assert client.post(url, {"email": "x@example.org", "role": Role.BUYER}).status_code == 403
-    assert OrganisationInvitation.objects.count() == 1
+    assert not OrganisationInvitation.objects.filter(email="x@example.org").exists()
 
 
 def test_a_member_already_in_is_refused_and_the_last_approver_stays(client) -> None:
