@@ -24,10 +24,13 @@ from django.utils.translation import gettext as _
 from accounts import consent
 from accounts.models import ConsentRecord, EmailPreferences, User
 from common.errors import DomainError
+from common.money import format_money
 from common.spreadsheet import csv_bytes
 from orders.basket import basket_give_back_all
-from orders.models import Order, OrderLine, OrderWindow, Payment, StripeCustomer
+from orders.models import CreditEntry, Order, OrderLine, OrderWindow, Payment, StripeCustomer
+from organisations.models import OrganisationMember
 from payments import jobs as payment_jobs
+from payments.ledger import credit_balance
 from pickup import jobs as pickup_jobs
 
 from .models import StandingBasket, StandingLine
@@ -119,6 +122,22 @@ def customer_data(*, user: User) -> dict[str, Any]:
             }
             for p in payments
         ],
+        "store_credit": [
+            {
+                "date": _plain(e.created_at),
+                "reason": e.reason,
+                "amount": _plain(e.amount),
+                "balance_after": _plain(e.balance_after),
+                "order": e.order_id,
+                "note": e.note,
+                "containers": e.containers,
+            }
+            for e in CreditEntry.objects.filter(account__customer=user).order_by("created_at", "pk")
+        ],
+        "organisations": [
+            {"organisation": m.organisation.legal_name, "role": m.role}
+            for m in OrganisationMember.objects.filter(user=user).select_related("organisation")
+        ],
         "usual_basket": [
             {
                 "farm": line.product.farm.name,
@@ -141,8 +160,8 @@ def customer_data_json(*, user: User) -> bytes:
 
 
 def customer_data_zip(*, user: User) -> bytes:
-    """One CSV per part (profile, consents, orders, order lines, payments, usual
-    basket), zipped."""
+    """One CSV per part (profile, consents, orders, order lines, payments, store
+    credit, organisations, usual basket), zipped."""
     data = customer_data(user=user)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -170,6 +189,15 @@ def account_erase(*, user_id: int) -> User:
             )
             % {"numbers": ", ".join(f"#{pk}" for pk in going)}
         )
+    balance = credit_balance(user.pk)
+    if balance:
+        raise PrivacyError(
+            _(
+                "You have %(balance)s of store credit: use it on an order, or ask the co-op "
+                "to pay it back, then erase your account."
+            )
+            % {"balance": format_money(balance)}
+        )
     for basket in Order.objects.select_for_update().filter(
         customer=user, status=Order.Status.BASKET
     ):
@@ -185,6 +213,7 @@ def account_erase(*, user_id: int) -> User:
     StandingBasket.objects.filter(customer=user).delete()  # and its lines and weeks
     EmailPreferences.objects.filter(user=user).delete()  # no more email: nothing to prove
     ConsentRecord.objects.filter(user=user).delete()
+    OrganisationMember.objects.filter(user=user).delete()  # no longer buys for anyone
     for customer_id in StripeCustomer.objects.filter(user=user).values_list(
         "customer_id", flat=True
     ):

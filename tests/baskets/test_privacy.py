@@ -64,8 +64,10 @@ def test_a_customer_downloads_all_we_keep_on_them_and_nothing_of_others(client) 
         "email_preferences.csv",
         "order_lines.csv",
         "orders.csv",
+        "organisations.csv",
         "payments.csv",
         "profile.csv",
+        "store_credit.csv",
         "usual_basket.csv",
     ]
     assert "Poireaux" in archive.read("order_lines.csv").decode("utf-8-sig")
@@ -128,3 +130,42 @@ def test_the_erased_customers_card_goes_from_stripe_too(fake_stripe) -> None:  #
     delete_stripe_customer.apply(args=(customer_id,)).get()
     assert customer_id not in fake_stripe.customers
     delete_stripe_customer.apply(args=(customer_id,)).get()  # twice: already gone is done
+
+
+def test_store_credit_is_in_the_export_and_holds_the_erasing_back(client) -> None:  # type: ignore[no-untyped-def]
+    """Store credit is the customer's money: it is in what they download, and erasing
+    waits until it is used or paid back (a 409 that says how much)."""
+    from decimal import Decimal
+
+    from payments import credit
+
+    marie = factories.user(email="marie@example.org")
+    credit.credit_add(
+        customer_id=marie.pk,
+        amount=Decimal("4.50"),
+        reason="goodwill",
+        author_id=factories.coordinator().pk,
+        note="Tomates abîmées",
+    )
+    client.force_login(marie)
+    exported = client.get(reverse("baskets:my_data_json")).json()
+    assert exported["store_credit"] == [
+        {
+            "date": exported["store_credit"][0]["date"],
+            "reason": "goodwill",
+            "amount": "4.50",
+            "balance_after": "4.50",
+            "order": None,
+            "note": "Tomates abîmées",
+            "containers": 0,
+        }
+    ]
+    refused = client.post(
+        reverse("baskets:account_erase"),
+        {"password": factories.PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 409
+    assert "You have $4.50 of store credit" in refused.text
+    marie.refresh_from_db()
+    assert marie.is_active
