@@ -45,7 +45,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from farms.models import Category
+from farms.models import Category, Farm
 from orders.models import CoopSettings, OrderWindow
 
 from . import selectors
@@ -201,6 +201,10 @@ def _draw(
             "groups": selectors.group_by_category(shown),
             "shown_count": len(shown),
             "marks": {o.pk: mark_safe(f"<!--coop-card {o.pk}-->") for o in shown},  # noqa: S308
+            # A week with suppliers says « Producteur » where a farms-only week says « Ferme ».
+            "has_suppliers": any(
+                row[selectors.FARM_KIND_COLUMN] == Farm.Kind.SUPPLIER for row in rows
+            ),
         },
     )
     # The marks split the text into [text, pk, text, pk, …, text]: put each card in.
@@ -232,7 +236,7 @@ def list_data(window: OrderWindow) -> ListData:
     cards (what this customer has in their basket always does, and every change is
     checked against the stock under its locks)."""
     seconds = settings.SHOP_LIST_SECONDS
-    key = f"shop-data:v3:{window.pk}"
+    key = f"shop-data:v4:{window.pk}"
     if seconds:
         version = _cache().get(key)
         if isinstance(version, str):
@@ -292,7 +296,7 @@ def offers_list(
         repr((data.version, window.closes_at, window.pickup_date, filters, language, signed_in))
     )
     key = (
-        f"shop-offers:v6:{window.pk}:{language}:{int(signed_in)}:"
+        f"shop-offers:v7:{window.pk}:{language}:{int(signed_in)}:"
         f"{_digest(repr((filters.farm, filters.category, filters.certification)), 8)}"
     )
     drawn = None if filters.q else _cache().get(key)  # a search is never kept

@@ -91,10 +91,11 @@ OFFER_COLUMNS = (
     "product__description", "product__unit", "product__package_size",
     "product__tax_class", "product__updated_at", "product__farm_id",
     "product__farm__name", "product__farm__slug", "product__thumbnail",
-    "product__estimated_weight", "product__deposit",
+    "product__estimated_weight", "product__deposit", "product__farm__kind",
 )  # fmt: skip
 FARM_COLUMN = OFFER_COLUMNS.index("product__farm_id")
 FARM_SLUG_COLUMN = OFFER_COLUMNS.index("product__farm__slug")
+FARM_KIND_COLUMN = OFFER_COLUMNS.index("product__farm__kind")
 OfferRow = tuple[Any, ...]
 
 
@@ -135,7 +136,7 @@ def offers_from_rows(rows: Iterable[OfferRow]) -> list[ShopOffer]:
     offers = []
     for (pk, quantity, remaining, price, name, category, description, unit, package,
          tax_class, updated_at, farm_id, farm_name, farm_slug, thumbnail,
-         weight, deposit) in rows:  # fmt: skip
+         weight, deposit, _kind) in rows:  # fmt: skip
         farm = farms.get(farm_id)
         if farm is None:
             farm = farms[farm_id] = ShopFarm(pk=farm_id, name=farm_name, slug=farm_slug)

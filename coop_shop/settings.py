@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
                 "baskets.context_processors.basket",
+                "farms.context_processors.suppliers",
             ],
         },
     },

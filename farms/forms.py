@@ -305,9 +305,19 @@ class ProductForm(PhotoFormMixin, forms.ModelForm):  # type: ignore[type-arg]
 class FarmCreateForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Farm
-        fields = ("name", "region", "town", "email", "language")
+        fields = ("name", "kind", "region", "town", "email", "language")
         widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email"})}
-        help_texts = {"name": _("The address of its public page is made from the name.")}
+        help_texts = {
+            "name": _("The address of its public page is made from the name."),
+            "kind": _(
+                "A supplier sells goods it does not grow (coffee, cleaning products) next "
+                "to the farms, in the same weeks."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].required = False  # a farm, unless said otherwise
 
     def farm_data(self) -> NewFarmData:
         data = self.cleaned_data
@@ -317,6 +327,7 @@ class FarmCreateForm(forms.ModelForm):  # type: ignore[type-arg]
             town=data["town"],
             email=data["email"],
             language=data["language"],
+            kind=data.get("kind") or Farm.Kind.FARM,
         )
 
 

@@ -56,7 +56,17 @@ class Farm(models.Model):
         PAUSED = "paused", pgettext_lazy("farm status", "paused")
         ARCHIVED = "archived", pgettext_lazy("farm status", "archived")
 
+    class Kind(models.TextChoices):
+        """A farm grows what it sells; a supplier (a coffee roaster, a cleaning-products
+        co-op) sells next to the farms in the same windows (#18). Pages say « fournisseur »
+        for a supplier, and « producteur » where both are listed; a co-op of farms only
+        sees nothing change."""
+
+        FARM = "farm", _("farm")
+        SUPPLIER = "supplier", _("supplier")
+
     name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FARM)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     region = models.CharField(_("region"), max_length=40, choices=Region.choices)
     town = models.CharField(_("town"), max_length=80, blank=True)

@@ -4,6 +4,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .models import Category, Certification, Farm, FarmMember, Product
@@ -59,3 +60,18 @@ def farm_catalogue(*, farm: Farm) -> list[CatalogueSection]:
         for category in order
         if by_category.get(category)
     ]
+
+
+SUPPLIERS_KEY = "has-suppliers:v1"
+SUPPLIERS_SECONDS = 60  # a change shows within a minute (farm_create forgets it at once)
+
+
+def has_suppliers() -> bool:
+    """Whether a supplier (not a farm) sells in the co-op: from the cache, else one
+    query. Pages that list both say « producteur » where a farms-only co-op says
+    « ferme » (#18)."""
+    found = cache.get(SUPPLIERS_KEY)
+    if found is None:
+        found = Farm.objects.filter(kind=Farm.Kind.SUPPLIER, is_active=True).exists()
+        cache.set(SUPPLIERS_KEY, found, SUPPLIERS_SECONDS)
+    return bool(found)

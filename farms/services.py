@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import partial
 
+from django.core.cache import cache
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from . import photos
 from .errors import MemberError, ProductAlreadyExists
 from .models import Certification, Farm, FarmMember, Product, Unit
+from .selectors import SUPPLIERS_KEY
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,6 +171,7 @@ class NewFarmData:
     town: str
     email: str
     language: str
+    kind: str = "farm"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,8 +193,11 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def farm_create(*, data: NewFarmData) -> Farm:
-    """A new, active farm; its slug is made from its name (with -2, -3… if taken)."""
-    return Farm.objects.create(slug=_unique_slug(data.name), **asdict(data))
+    """A new, active farm (or supplier); its slug is made from its name (with -2, -3… if
+    taken). Pages that say « producteur » when suppliers sell know at once."""
+    farm = Farm.objects.create(slug=_unique_slug(data.name), **asdict(data))
+    cache.delete(SUPPLIERS_KEY)
+    return farm
 
 
 @transaction.atomic
@@ -204,6 +210,7 @@ def farm_set_status(*, farm_id: int, status: str) -> Farm:
         farm.is_active = status == Farm.Status.ACTIVE
         farm.status_changed_at = timezone.now()
         farm.save(update_fields=["status", "is_active", "status_changed_at"])
+        cache.delete(SUPPLIERS_KEY)
     return farm
 
 

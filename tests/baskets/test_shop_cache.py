@@ -79,7 +79,7 @@ def test_with_the_production_setting_other_changes_show_within_the_list_time(
     page = shop(client)
     assert 'value="2"' in card(page, mine)  # their own card: at once
     assert 'data-remaining="18"' in card(page, mine)
-    cache.delete(f"shop-data:v3:{mine.window_id}")  # the time has passed
+    cache.delete(f"shop-data:v4:{mine.window_id}")  # the time has passed
     assert "plus que 3" in card(shop(client), other)
 
 
