@@ -224,6 +224,7 @@ def _payment_label(
     order: Order, payments: list[Payment], *, due: Decimal, need: Decimal, to_weigh: bool
 ) -> PaymentState:
     got = sum((p.net for p in payments if p.status in MONEY_IN), ZERO)
+    credit = sum((p.net for p in payments if p.method == CREDIT and p.status in MONEY_IN), ZERO)
     refunded = sum((p.amount_refunded for p in payments), ZERO)
     holds = [p for p in payments if p.kind == Payment.Kind.HOLD]
     held = max(
@@ -273,13 +274,15 @@ def _payment_label(
         }
         tone = "todo"
     elif got >= due:
-        label, tone = _("Paid by card: %(amount)s") % {"amount": format_money(got)}, "ok"
+        # What came in by card and cash (the store credit's part is said after).
+        paid = got - credit
+        label, tone = _("Paid by card: %(amount)s") % {"amount": format_money(paid)}, "ok"
         cash = sum((p.net for p in payments if p.status == Payment.Status.COLLECTED), ZERO)
-        if cash and cash >= got:
-            label = _("Paid at pickup: %(amount)s") % {"amount": format_money(got)}
+        if cash and cash >= paid:
+            label = _("Paid at pickup: %(amount)s") % {"amount": format_money(paid)}
         elif cash:
             label = _("Paid: %(card)s by card, %(cash)s at pickup") % {
-                "card": format_money(got - cash),
+                "card": format_money(paid - cash),
                 "cash": format_money(cash),
             }
         if not due:
@@ -290,8 +293,11 @@ def _payment_label(
             "amount": format_money(money(due - got))
         }
         tone = "todo"
-        if got:
-            label = _("Paid by card: %(amount)s") % {"amount": format_money(got)} + f" · {label}"
+        if got - credit:
+            label = (
+                _("Paid by card: %(amount)s") % {"amount": format_money(got - credit)}
+                + f" · {label}"
+            )
     elif Payment.Status.CAPTURING in statuses:
         label, tone = _("Being charged"), "todo"
     elif Payment.Status.PROCESSING in statuses:
@@ -304,7 +310,6 @@ def _payment_label(
         label, tone, can_pay_now = _("Card declined"), "problem", True
     else:
         label, tone, can_pay_now = _("Payment pending"), "problem", True
-    credit = sum((p.net for p in payments if p.method == CREDIT and p.status in MONEY_IN), ZERO)
     if credit and got >= due and credit >= got:
         label, tone = (
             _("Paid with store credit: %(amount)s") % {"amount": format_money(credit)},

@@ -195,6 +195,8 @@ def test_credit_pays_first_the_card_holds_the_rest_and_the_close_takes_each(
         order.pk,
         Decimal("0.00"),
     )
+    closed = ledger.payment_state(Order.objects.get(pk=order.pk))
+    assert closed.label == "Paid by card: $11.70 · $5.00 from store credit"
     page = client.get(reverse("baskets:order", args=[order.pk])).content.decode()
     assert "Paid from your store credit" in page
     accounts = window_accounts(window=window)
@@ -282,6 +284,9 @@ def test_cash_order_credit_at_close_and_a_shortage_after_cash_kept_as_credit(cli
     client.post(reverse("payments:coordinator_cash", args=[order.pk]))
     cash = Payment.objects.get(order=order, kind=Payment.Kind.CASH)
     assert cash.amount_captured == Decimal("20.90")
+    assert ledger.payment_state(Order.objects.get(pk=order.pk)).label == (
+        "Paid at pickup · $2.00 from store credit"
+    )
     services.order_mark_pickup(order_id=order.pk, picked_up=True)
     # A jar of honey turns out missing once home: the co-op keeps what it owes as credit.
     services.shortage_record(offer_id=honey.pk, units_short=1, now=timezone.now())
