@@ -5,12 +5,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
-
-from accounts.models import User
 
 from . import photos
 from .models import Farm, FarmMember, Product, Unit
@@ -374,51 +371,3 @@ class PayoutForm(forms.ModelForm):  # type: ignore[type-arg]
             payout_transit=data["payout_transit"],
             payout_account=data["payout_account"],
         )
-
-
-class AcceptInvitationForm(forms.Form):
-    """The new account of an invited person: their names and a password (checked by
-    the project's password validators)."""
-
-    first_name = forms.CharField(
-        label=_("Given name"),
-        max_length=150,
-        widget=forms.TextInput({"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Family name"),
-        max_length=150,
-        widget=forms.TextInput({"autocomplete": "family-name"}),
-    )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput({"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label=_("Password (again)"),
-        strip=False,
-        widget=forms.PasswordInput({"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.email = email
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        first, second = data.get("password1"), data.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords differ."))
-        elif first:
-            probe = User(
-                email=self.email,
-                first_name=data.get("first_name", ""),
-                last_name=data.get("last_name", ""),
-            )
-            try:
-                password_validation.validate_password(first, probe)
-            except ValidationError as error:
-                self.add_error("password1", error)
-        return data

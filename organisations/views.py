@@ -3,10 +3,8 @@
 invitation's accept page, public (the signed link is the key)."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,16 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.errors import InvitationError
-from accounts.models import User
+from accounts.invitation_views import Joining, invitation_page, refused
 from accounts.roles import AuthenticatedHttpRequest, coordinator_required
-from farms.forms import AcceptInvitationForm
 
 from . import roles, services
 from .errors import OrganisationError
 from .forms import InviteForm, OrganisationForm
 from .models import Organisation, OrganisationInvitation
-
-LOGIN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
 
 @coordinator_required
@@ -133,70 +128,30 @@ def member_remove(request: AuthenticatedHttpRequest, slug: str, member_id: int) 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """Accept an invitation, as for a farm: signed in with its email, one click; as
-    someone else, 403; signed out with an account, sign in first; else a new account."""
+    """Accept an invitation to an organisation (`accounts.invitation_views`)."""
     try:
         invite = services.invitation_from_token(token)
     except InvitationError as refusal:
-        return _refused(request, refusal.message, refusal.status)
-    user = request.user
-    if user.is_authenticated:
-        if user.email.lower() != invite.email.lower():
-            return _refused(
-                request,
-                _(
-                    "This invitation is for %(invited)s, but you are signed in as "
-                    "%(current)s. Sign out, then open the link again."
-                )
-                % {"invited": invite.email, "current": user.email},
-                403,
-            )
-        if request.method == "POST":
-            return _accept(request, invite, user)
-        return render(
-            request, "organisations/invitation.html", {"invitation": invite, "confirm": True}
+        return refused(request, refusal.message, refusal.status)
+    organisation = invite.organisation
+
+    def welcome(request: HttpRequest) -> HttpResponse:
+        messages.success(
+            request, _("Welcome to %(organisation)s.") % {"organisation": organisation}
         )
-    if User.objects.filter(email__iexact=invite.email).exists():
-        login_url = reverse("account_login") + "?next=" + request.path
-        return render(
-            request, "organisations/invitation.html", {"invitation": invite, "sign_in": login_url}
-        )
-    form = AcceptInvitationForm(request.POST or None, email=invite.email)
-    if request.method == "POST" and form.is_valid():
-        try:
-            new_user = services.invitation_accept_new_user(
-                invitation=invite,
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-                password=form.cleaned_data["password1"],
-            )
-        except InvitationError as refusal:
-            return _refused(request, refusal.message, refusal.status)
-        login(request, new_user, backend=LOGIN_BACKEND)
-        return _welcome(request, invite)
-    return render(
+        return redirect("organisations:page", slug=organisation.slug)
+
+    return invitation_page(
         request,
-        "organisations/invitation.html",
-        {"invitation": invite, "form": form},
-        status=422 if form.is_bound else 200,
+        Joining(
+            email=invite.email,
+            role=invite.get_role_display(),
+            title=_("Join an organisation"),
+            name=organisation.legal_name,
+            accept=lambda user: services.invitation_accept(invitation=invite, user=user),
+            create=lambda first, last, password: services.invitation_accept_new_user(
+                invitation=invite, first_name=first, last_name=last, password=password
+            ),
+            welcome=welcome,
+        ),
     )
-
-
-def _accept(request: HttpRequest, invite: OrganisationInvitation, user: User) -> HttpResponse:
-    try:
-        with transaction.atomic():
-            services.invitation_accept(invitation=invite, user=user)
-    except InvitationError as refusal:
-        return _refused(request, refusal.message, refusal.status)
-    return _welcome(request, invite)
-
-
-def _welcome(request: HttpRequest, invite: OrganisationInvitation) -> HttpResponse:
-    messages.success(
-        request, _("Welcome to %(organisation)s.") % {"organisation": invite.organisation}
-    )
-    return redirect("organisations:page", slug=invite.organisation.slug)
-
-
-def _refused(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "farms/invitation_refused.html", {"message": message}, status=status)
